@@ -1,0 +1,172 @@
+"""`archiver` command line: each command parses its options and calls one library function (SPEC 'Command line')."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from archiver import __version__
+from archiver.errors import ArchiverError, ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _parse_set(values: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--set {item!r}: use --set NAME=VALUE")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from archiver.crawl.runner import CrawlOptions, run_crawl
+
+    options = CrawlOptions(
+        start_urls=args.start_url,
+        sites=args.sites,
+        store=args.store,
+        max_pages=args.max_pages,
+        crawl_id=args.crawl_id,
+        overrides=_parse_set(args.set),
+    )
+    result = run_crawl(options)
+    if result.recovery.anything:
+        print(
+            f"recovered from an earlier crash: {len(result.recovery.uploaded)} WARC file(s) uploaded, "
+            f"{len(result.recovery.manifests)} manifest(s) written",
+            file=sys.stderr,
+        )
+    counts = result.counts
+    print(f"crawl {result.crawl_id} finished ({result.finish_reason}) into {result.store_uri}")
+    print(
+        f"  captures: {counts.get('captures', 0)}  articles: {counts.get('articles', 0)}  "
+        f"WARC files: {counts.get('objects_warc', 0)}  bytes stored: {counts.get('bytes_stored', 0)}"
+    )
+    for site, cover in result.coverage.items():
+        print(
+            f"  {site}: {cover['articles']} articles; with title {cover['title']:.0%}, "
+            f"date {cover['published_at']:.0%}, author {cover['authors']:.0%}, body {cover['body']:.0%}"
+        )
+    print(f"  manifest: {result.manifest_key}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archiver.export import ExportFilter, export
+    from archiver.store import open_store
+
+    selection = ExportFilter(site=args.site, date_from=args.date_from, date_to=args.date_to, language=args.language)
+    result = export(open_store(args.store), args.format, Path(args.out), selection)
+    print(f"{result.rows} articles written to {result.path}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from archiver import extract
+
+    path = Path(args.file)
+    try:
+        body = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from exc
+    headers = {"Content-Type": args.content_type} if args.content_type else None
+    print(json.dumps(extract(body, args.url, headers), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from spiders.profiles import get_profile, profiles
+
+    if args.action == "show":
+        if not args.site:
+            raise ConfigError("`archiver sites show` needs a SITE id")
+        print(json.dumps(get_profile(args.site).as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    for profile in profiles().values():
+        print(f"{profile.id:<16} {profile.language:<3} {profile.domains[0]:<28} {profile.name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archiver", description="Libya News Archive: crawl, archive, export.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="crawl sites into the archive")
+    crawl.add_argument("sites", nargs="*", metavar="SITE", help="registered site ids (`archiver sites list`)")
+    crawl.add_argument("--start-url", action="append", default=[], metavar="URL", help="crawl any site from this URL")
+    crawl.add_argument(
+        "--store", help="path, file:///abs/path or s3://bucket/prefix (default $ARCHIVER_STORE or ./archive)"
+    )
+    crawl.add_argument("--max-pages", type=int, help="fetch at most N pages")
+    crawl.add_argument("--since", type=_date, help="only articles newer than DATE (sitemap lastmod, feed dates)")
+    crawl.add_argument("--recrawl", action="store_true", help="fetch archived articles again to detect edits")
+    crawl.add_argument("--crawl-id", help="id of this crawl (default: UTC time and a random suffix)")
+    crawl.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
+    crawl.set_defaults(handler=cmd_crawl)
+
+    sites = sub.add_parser("sites", help="registered site profiles")
+    sites.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    sites.add_argument("site", nargs="?")
+    sites.set_defaults(handler=cmd_sites)
+
+    exp = sub.add_parser("export", help="write a dataset of archived articles")
+    exp.add_argument("--format", required=True, help="jsonl")
+    exp.add_argument("--out", required=True, help="output file")
+    exp.add_argument("--store")
+    exp.add_argument("--site")
+    exp.add_argument("--from", dest="date_from", type=_date, help="published on or after DATE")
+    exp.add_argument("--to", dest="date_to", type=_date, help="published on or before DATE")
+    exp.add_argument("--language", help="ar, en, ...")
+    exp.set_defaults(handler=cmd_export)
+
+    ext = sub.add_parser("extract", help="extract article fields from a saved page")
+    ext.add_argument("--url", required=True, help="the URL the page was fetched from")
+    ext.add_argument("--content-type", help="the Content-Type header the server sent, if known")
+    ext.add_argument("file", help="saved page (- for standard input)")
+    ext.set_defaults(handler=cmd_extract)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "crawl" and (args.since or args.recrawl):
+        print(
+            "archiver: --since and --recrawl are not available yet (incremental crawling is issue 4)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return int(args.handler(args))
+    except ArchiverError as exc:
+        print(f"archiver: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("archiver: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

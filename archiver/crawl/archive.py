@@ -1,0 +1,273 @@
+"""What one crawl writes: WARC records per site through the spool, article JSON, the journal and the manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urldefrag
+
+from archiver import SOFTWARE
+from archiver.crawl.wiretap import WireExchange
+from archiver.errors import StoreError
+from archiver.spool import Spool
+from archiver.store import PutResult, Store
+from archiver.warc import records
+from archiver.warc.http import skip_interim, split_message
+from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
+
+logger = logging.getLogger(__name__)
+ARTICLE_CONTENT_TYPE = "application/json"
+COVERAGE_MIN_BODY_WORDS = 50
+
+
+@dataclass(frozen=True)
+class CaptureRef:
+    """Where one HTTP response lives in the archive (the SPEC `capture` object)."""
+
+    url: str
+    fetched_at: str
+    status: int
+    warc_file: str
+    record_id: str
+    offset: int
+    length: int
+    payload_digest: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def warc_key(site: str, crawl_id: str, day: datetime, serial: int) -> str:
+    return f"warc/{site}/{day:%Y/%m/%d}/{crawl_id}-{serial:05d}.warc.gz"
+
+
+def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
+    return f"articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json"
+
+
+def manifest_key(crawl_id: str) -> str:
+    return f"crawls/{crawl_id}/manifest.json"
+
+
+class CrawlArchive:
+    """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); uploads of
+    closed WARC files run on one background thread so a 1 GB upload does not stall the crawl."""
+
+    def __init__(
+        self,
+        store: Store,
+        spool: Spool,
+        crawl_id: str,
+        started_at: datetime,
+        settings: dict[str, Any],
+        max_warc_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
+        self.store = store
+        self.spool = spool
+        self.crawl_id = crawl_id
+        self.started_at = started_at
+        self.settings = settings
+        self.max_warc_size = max_warc_size
+        self.counts: Counter[str] = Counter()
+        self.sites: set[str] = set()
+        self.coverage_counts: dict[str, Counter[str]] = {}
+        self._writers: dict[str, RotatingWarcWriter] = {}
+        self._uploads: list[Future[PutResult]] = []
+        self._uploader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-upload")
+        self._journal_lock = threading.Lock()
+        self._lock: IO[bytes] = spool.lock(crawl_id)
+
+    # -- WARC ---------------------------------------------------------------------------------------------------
+    def _writer(self, site: str) -> RotatingWarcWriter:
+        if site not in self._writers:
+            self.sites.add(site)
+
+            def open_file(serial: int) -> tuple[Path, str]:
+                key = warc_key(site, self.crawl_id, self.started_at, serial)
+                return self.spool.open_path(key), key
+
+            self._writers[site] = RotatingWarcWriter(
+                open_file, self._closed, self._info_fields(site), self.max_warc_size
+            )
+        return self._writers[site]
+
+    def _info_fields(self, site: str) -> list[tuple[str, str]]:
+        fields = [
+            ("software", SOFTWARE),
+            ("format", "WARC File Format 1.1"),
+            ("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
+            ("isPartOf", self.crawl_id),
+            ("site", site),
+            ("capture-method", "wire bytes tapped from the Twisted HTTP/1.1 connection (after TLS)"),
+            ("payload-digest", records.PAYLOAD_DIGEST_CONVENTION),
+        ]
+        fields += [
+            (f"setting-{name}", json.dumps(value, ensure_ascii=False)) for name, value in sorted(self.settings.items())
+        ]
+        return fields
+
+    def _closed(self, warc: WarcFile) -> None:
+        closed = self.spool.mark_closed(warc.path)
+        self._uploads.append(self._uploader.submit(self._upload, warc.key, closed))
+
+    def _upload(self, key: str, path: Path) -> PutResult:
+        result = self.spool.upload(self.store, key, path)
+        self._journal(result, "warc")
+        return result
+
+    def _journal(self, result: PutResult, kind: str) -> None:
+        entry = {"key": result.key, "sha256": result.sha256, "size": result.size, "kind": kind}
+        with self._journal_lock:
+            self.spool.append_journal(self.crawl_id, entry)
+        self.counts[f"objects_{kind}"] += 1
+        self.counts["bytes_stored"] += result.size
+
+    def record_exchange(self, site: str, url: str, exchange: WireExchange) -> CaptureRef | None:
+        """Write request, response and capture-metadata records; None when nothing usable was received."""
+        received = skip_interim(bytes(exchange.received))
+        message = split_message(received)
+        try:
+            status = int(message.start_line.split()[1])
+        except (IndexError, ValueError):
+            self.counts["unparseable_responses"] += 1
+            return None
+        uri = urldefrag(url)[0]
+        moment = exchange.started_at
+        response_id, request_id = records.new_record_id(), records.new_record_id()
+        response = records.response_record(
+            uri, received, len(message.head), record_id=response_id, moment=moment, ip=exchange.peer_ip
+        )
+        request = records.request_record(
+            uri,
+            bytes(exchange.sent),
+            record_id=request_id,
+            concurrent_to=response_id,
+            moment=moment,
+            ip=exchange.peer_ip,
+        )
+        evidence = [
+            ("capture-fidelity", "wire"),
+            ("headers-rebuilt", "none"),
+            ("connection-reused", "yes" if exchange.connection_reused else "no"),
+            *((f"tls-{name}", value) for name, value in sorted(exchange.tls.items())),
+        ]
+        metadata = records.metadata_record(uri, evidence, refers_to=response_id, moment=moment)
+        locations = self._writer(site).write_event([response, request, metadata], moment)
+        self.counts["captures"] += 1
+        self.counts[f"status_{status}"] += 1
+        where = locations[0]
+        return CaptureRef(
+            url=uri,
+            fetched_at=records.warc_date(moment),
+            status=status,
+            warc_file=where.warc_file,
+            record_id=response_id,
+            offset=where.offset,
+            length=where.length,
+            payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+        )
+
+    # -- articles -----------------------------------------------------------------------------------------------
+    def record_article(self, site: str, article: dict[str, Any], capture: CaptureRef, fetched_at: datetime) -> str:
+        """Store the article JSON (immutable) and link it to its capture with a metadata record."""
+        key = article_key(site, article["id"], fetched_at)
+        body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+        result = self.store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)
+        self._journal(result, "article")
+        fields = [
+            ("article-key", key),
+            ("article-id", article["id"]),
+            ("article-sha256", result.sha256),
+            ("content-hash", article["content_hash"]),
+            ("extractor", json.dumps(article.get("extraction", {}), ensure_ascii=False, sort_keys=True)),
+        ]
+        moment = datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00"))
+        metadata = records.metadata_record(capture.url, fields, refers_to=capture.record_id, moment=moment)
+        self._writer(site).write_event([metadata], moment)
+        self.counts["articles"] += 1
+        self._cover(site, article)
+        return key
+
+    def _cover(self, site: str, article: dict[str, Any]) -> None:
+        counts = self.coverage_counts.setdefault(site, Counter())
+        counts["articles"] += 1
+        counts["title"] += bool(article.get("title"))
+        counts["published_at"] += bool(article.get("published_at"))
+        counts["authors"] += bool(article.get("authors"))
+        counts["body"] += len((article.get("body") or "").split()) >= COVERAGE_MIN_BODY_WORDS
+
+    def coverage(self) -> dict[str, dict[str, Any]]:
+        """Per site: article count and the share of articles with each field (body: at least
+        COVERAGE_MIN_BODY_WORDS words), so a redesign that breaks extraction shows at the end of the crawl."""
+        report = {}
+        for site, counts in sorted(self.coverage_counts.items()):
+            total = counts["articles"]
+            shares = {f: round(counts[f] / total, 3) for f in ("title", "published_at", "authors", "body")}
+            report[site] = {"articles": total, **shares}
+        return report
+
+    # -- end of crawl ---------------------------------------------------------------------------------------------
+    def close(self, finished_at: datetime, extra: dict[str, Any] | None = None) -> str:
+        """Close and upload every WARC, write the manifest, release the spool. Returns the manifest key."""
+        for writer in self._writers.values():
+            writer.close()
+        self._uploader.shutdown(wait=True)
+        failures = [f.exception() for f in self._uploads if f.exception() is not None]
+        if failures:
+            # The files stay in the spool's closed/ folder; the next run uploads them.
+            raise StoreError(
+                f"{len(failures)} WARC upload(s) failed, kept in the spool {self.spool.root}: {failures[0]}"
+            )
+        key = write_manifest(
+            self.store,
+            self.spool,
+            self.crawl_id,
+            "complete",
+            self.started_at,
+            finished_at,
+            self.settings,
+            sorted(self.sites),
+            dict(self.counts),
+            {"coverage": self.coverage(), **(extra or {})},
+        )
+        self.spool.finish(self.crawl_id, self._lock)
+        return key
+
+
+def write_manifest(
+    store: Store,
+    spool: Spool,
+    crawl_id: str,
+    status: str,
+    started_at: datetime | None,
+    finished_at: datetime,
+    settings: dict[str, Any],
+    sites: list[str],
+    counts: dict[str, int],
+    extra: dict[str, Any],
+) -> str:
+    objects = sorted(spool.read_journal(crawl_id), key=lambda entry: str(entry["key"]))
+    manifest = {
+        "schema_version": 1,
+        "crawl_id": crawl_id,
+        "status": status,
+        "software": SOFTWARE,
+        "started_at": records.warc_date(started_at) if started_at else None,
+        "finished_at": records.warc_date(finished_at),
+        "sites": sites,
+        "settings": settings,
+        "counts": counts,
+        "objects": objects,
+        **extra,
+    }
+    key = manifest_key(crawl_id)
+    body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    store.put_bytes(key, body, content_type="application/json")
+    return key

@@ -1,0 +1,117 @@
+"""Run one archiving crawl in this process: check the store, recover the spool, crawl, close, write the manifest."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from archiver.crawl.archive import CrawlArchive
+from archiver.crawl.recovery import Recovery, recover_spool
+from archiver.crawl.settings import crawl_settings
+from archiver.errors import ConfigError
+from archiver.spool import Spool
+from archiver.store import open_store
+from archiver.warc.records import utcnow
+
+
+@dataclass
+class CrawlOptions:
+    start_urls: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    store: str | None = None
+    max_pages: int | None = None
+    crawl_id: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    spool: str | None = None
+
+
+@dataclass
+class CrawlResult:
+    crawl_id: str
+    store_uri: str
+    manifest_key: str
+    counts: dict[str, int]
+    coverage: dict[str, dict[str, Any]]
+    recovery: Recovery
+    finish_reason: str
+
+
+def new_crawl_id(moment: datetime) -> str:
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def validate_start_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"malformed start URL {url!r}: give an absolute http:// or https:// URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"malformed start URL {url!r}: bad port") from exc
+    return url
+
+
+def run_crawl(options: CrawlOptions) -> CrawlResult:
+    from spiders.news import CrawlTarget
+
+    targets = [CrawlTarget(urlsplit(u).hostname or "", [validate_start_url(u)]) for u in options.start_urls]
+    if options.sites:
+        from spiders.profiles import targets_for_sites
+
+        targets += targets_for_sites(options.sites)
+    if not targets:
+        raise ConfigError("nothing to crawl: name a registered SITE or give --start-url URL")
+    if options.max_pages is not None and options.max_pages < 1:
+        raise ConfigError("--max-pages must be at least 1")
+    if options.crawl_id is not None and not options.crawl_id.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"--crawl-id {options.crawl_id!r}: use letters, digits, '-' and '_' only")
+
+    store = open_store(options.store)
+    store.check_writable()
+    spool = Spool.for_store(store, options.spool)
+    recovery = recover_spool(store, spool)
+
+    started = utcnow()
+    crawl_id = options.crawl_id or new_crawl_id(started)
+    settings = crawl_settings(options.overrides)
+    recorded = {
+        "start_urls": options.start_urls,
+        "sites": options.sites,
+        "max_pages": options.max_pages,
+        "overrides": options.overrides,
+        "user_agent": settings["USER_AGENT"],
+        "warc_max_size": int(settings["ARCHIVER_WARC_MAX_SIZE"]),
+    }
+    archive = CrawlArchive(store, spool, crawl_id, started, recorded, int(settings["ARCHIVER_WARC_MAX_SIZE"]))
+
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.news import NewsSpider
+
+    process = CrawlerProcess(settings, install_root_handler=False)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, archive=archive, targets=targets, max_pages=options.max_pages)
+    process.start()
+
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    spider = cast("NewsSpider | None", crawler.spider)
+    errors = {k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("downloader/exception_type_count/")}
+    extra = {
+        "errors": errors,
+        "finish_reason": stats.get("finish_reason"),
+        "robots_disallowed": stats.get("robotstxt/forbidden", 0),
+        "pages_rejected_as_traps": dict(spider.traps.rejected) if spider else {},
+    }
+    manifest = archive.close(utcnow(), extra)
+    return CrawlResult(
+        crawl_id,
+        store.uri,
+        manifest,
+        dict(archive.counts),
+        archive.coverage(),
+        recovery,
+        str(stats.get("finish_reason")),
+    )

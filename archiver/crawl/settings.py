@@ -1,0 +1,68 @@
+"""Scrapy settings of an archiving crawl. Module-level names are the defaults (scrapy.cfg points here);
+`crawl_settings()` adds what depends on one crawl. Every value can be overridden with `--set NAME=VALUE`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archiver import __version__
+
+BOT_NAME = "libya-news-archiver"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+ARCHIVER_CONTACT_URL = "https://github.com/libya-news-archive/archiver/blob/main/README.md#crawler"
+USER_AGENT = f"LibyaNewsArchiver/{__version__} (+{ARCHIVER_CONTACT_URL})"
+
+# Politeness (ARCHIVING-NOTES: Scrapy fails open on robots.txt 5xx, ignores Crawl-delay and Retry-After).
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "LibyaNewsArchiver"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+ARCHIVER_RETRY_AFTER_MAX = 600.0
+ARCHIVER_CRAWL_DELAY_MAX = 60.0
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 6
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a 10 MB page is dropped, not waited for
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+# Safety: verify TLS, no local-file or data: schemes, no telnet console.
+DOWNLOAD_VERIFY_CERTIFICATES = True
+TELNETCONSOLE_ENABLED = False
+HTTPCACHE_ENABLED = False
+
+DOWNLOAD_HANDLERS = {
+    "http": "archiver.crawl.wiretap.ArchivingDownloadHandler",
+    "https": "archiver.crawl.wiretap.ArchivingDownloadHandler",
+    "file": None,
+    "data": None,
+    "s3": None,
+    "ftp": None,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "archiver.crawl.scope.OriginScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "archiver.crawl.robots.StrictRobotsTxtMiddleware": 100,
+    "archiver.crawl.politeness.PolitenessMiddleware": 560,
+    "archiver.crawl.capture.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {"archiver.crawl.pipeline.ArticlePipeline": 300}
+
+ARCHIVER_WARC_MAX_SIZE = 1024**3
+LOG_LEVEL = "INFO"
+
+
+def crawl_settings(overrides: dict[str, str]) -> dict[str, Any]:
+    """The module defaults plus `--set` overrides (values as strings, Scrapy converts them on read)."""
+    values = {name: value for name, value in globals().items() if name.isupper()}
+    values.update(overrides)
+    if "ARCHIVER_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
+        values["USER_AGENT"] = f"LibyaNewsArchiver/{__version__} (+{overrides['ARCHIVER_CONTACT_URL']})"
+    return values

@@ -1,0 +1,211 @@
+"""Layered article extraction: JSON-LD, then OpenGraph/meta and <time>, then main-content heuristics.
+
+Each field records which layer produced it (`extraction.method`), so a researcher can trace any value.
+Site profiles (their own issue) will add a first layer above these.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import html
+
+from archiver.extract import content, jsonld
+from archiver.extract.dates import find_date, parse_date
+from archiver.extract.meta import first, meta_values
+from archiver.extract.page import Page, parse_page
+from archiver.extract.text import clean_whitespace, content_hash, script_language
+from archiver.urls import normalize_url
+
+SCHEMA_VERSION = 1
+EXTRACTOR_VERSION = "generic-1"
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")
+BYLINE_PREFIX = re.compile(r"^\s*(by|written by:?|بقلم\s*:?|كتب\s*:?|كتبه\s*:?|إعداد\s*:?)\s*", re.I)
+BYLINE_XPATH = (
+    ".//*[@rel='author']",
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]",
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]",
+)
+
+
+def article_id(url: str) -> str:
+    """Stable across versions: derived from the normalised URL only."""
+    return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:24]
+
+
+def _strip_site_suffix(title: str, site_names: list[str]) -> str:
+    parts = TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    names = {clean_whitespace(n).lower() for n in site_names if n}
+    if parts[-1].strip().lower() in names or (len(parts[-1]) <= 30 and len(parts[-1]) < len(title) * 0.4 and names):
+        cut = title.rfind(parts[-1])
+        return title[:cut].rstrip(" |-–—:»").strip()
+    return title
+
+
+def _title(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[str | None, str]:
+    site_names = [first(meta, "og:site_name") or "", (jsonld.text_of((obj or {}).get("publisher")) or "")]
+    if obj and (headline := jsonld.text_of(obj.get("headline") or obj.get("name"))):
+        return _strip_site_suffix(clean_whitespace(headline), site_names), "json-ld"
+    if og := first(meta, "og:title", "twitter:title"):
+        return _strip_site_suffix(clean_whitespace(og), site_names), "meta"
+    h1 = tree.find(".//h1")
+    if h1 is not None and (text := clean_whitespace(h1.text_content())):
+        return text, "html"
+    title = tree.find(".//title")
+    if title is not None and (text := clean_whitespace(title.text_content())):
+        return _strip_site_suffix(text, site_names or ["?"]), "html"
+    return None, "none"
+
+
+def _authors(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[list[str], str]:
+    if obj and (names := jsonld.people(obj.get("author"))):
+        return [clean_whitespace(n) for n in names], "json-ld"
+    names = [v for v in meta.get("author", []) + meta.get("article:author", []) if not v.startswith("http")]
+    if names:
+        return [clean_whitespace(BYLINE_PREFIX.sub("", n)) for n in names], "meta"
+    for xpath in BYLINE_XPATH:
+        for element in tree.xpath(xpath):
+            text = clean_whitespace(BYLINE_PREFIX.sub("", clean_whitespace(element.text_content())))
+            if text and len(text) <= 60:
+                return [text], "html"
+    return [], "none"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _dates(
+    obj: dict[str, Any] | None,
+    meta: dict[str, list[str]],
+    tree: html.HtmlElement,
+    body_container: html.HtmlElement | None,
+) -> tuple[str | None, str | None, str]:
+    if obj and (raw := jsonld.text_of(obj.get("datePublished"))) and (published := parse_date(raw)):
+        modified = jsonld.text_of(obj.get("dateModified"))
+        return _iso(published), _iso(parse_date(modified) if modified else None), "json-ld"
+    raw_meta = first(meta, "article:published_time", "datepublished", "pubdate", "publishdate", "date", "dc.date")
+    if raw_meta and (published := parse_date(raw_meta)):
+        modified = first(meta, "article:modified_time", "datemodified", "og:updated_time")
+        return _iso(published), _iso(parse_date(modified) if modified else None), "meta"
+    scope = (
+        body_container.getparent() if body_container is not None and body_container.getparent() is not None else tree
+    )
+    for time_el in list(scope.iter("time")) + list(tree.iter("time")):
+        value = time_el.get("datetime") or time_el.text_content()
+        if value and (published := parse_date(value)):
+            return _iso(published), None, "html-time"
+    # A dateline at the top of the text, or in the cells/blocks just around it (legacy table layouts).
+    element = body_container
+    for _level in range(3):
+        if element is None:
+            break
+        if published := find_date(clean_whitespace(element.text_content())[:400]):
+            return _iso(published), None, "dateline"
+        element = element.getparent()
+    return None, None, "none"
+
+
+def _images(
+    obj: dict[str, Any] | None, meta: dict[str, list[str]], container: html.HtmlElement | None, base: str
+) -> list[dict[str, str | None]]:
+    seen: dict[str, str | None] = {}
+    if container is not None:
+        for img in container.iter("img"):
+            src = img.get("src") or img.get("data-src")
+            if not src or src.startswith("data:"):
+                continue
+            figure = next((a for a in img.iterancestors("figure")), None)
+            caption_el = figure.find(".//figcaption") if figure is not None else None
+            caption = clean_whitespace(caption_el.text_content()) if caption_el is not None else None
+            seen.setdefault(urljoin(base, src), caption or clean_whitespace(img.get("alt") or "") or None)
+    for src in (jsonld.images(obj.get("image")) if obj else []) + meta.get("og:image", []):
+        seen.setdefault(urljoin(base, src), None)
+    return [{"url": url, "caption": caption} for url, caption in seen.items()]
+
+
+def _language(page: Page, meta: dict[str, list[str]], body: str, headers: Mapping[str, str] | None) -> str | None:
+    declared = page.tree.get("lang") or first(meta, "og:locale", "content-language", "language")
+    if not declared and headers:
+        declared = next((v for k, v in headers.items() if k.lower() == "content-language"), None)
+    from_script = script_language(body)
+    if declared:
+        code = declared.strip().lower().replace("_", "-").split("-")[0][:3]
+        # A template's lang attribute is often left at 'en'; trust the text when it clearly disagrees.
+        if from_script and code in ("ar", "en") and code != from_script:
+            return from_script
+        return code or from_script
+    return from_script
+
+
+def extract_article(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return extract_from_page(parse_page(body, url, headers), headers)
+
+
+def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    tree = page.tree
+    obj = jsonld.article_object(tree)
+    meta = meta_values(tree)
+    method: dict[str, str] = {}
+
+    title, method["title"] = _title(obj, meta, tree)
+    authors, method["authors"] = _authors(obj, meta, tree)
+
+    work = copy.deepcopy(tree.find("body") if tree.find("body") is not None else tree)
+    content.strip_boilerplate(work)
+    container, how = content.main_container(work)
+    paragraphs = content.paragraphs(container) if container is not None else []
+    if title and paragraphs and clean_whitespace(paragraphs[0]) == title:
+        paragraphs = paragraphs[1:]  # the headline repeated inside the article element
+    body_text = "\n\n".join(paragraphs)
+    method["body"] = how if body_text else "none"
+    if obj and (ld_body := jsonld.text_of(obj.get("articleBody"))) and len(ld_body) > len(body_text) * 1.3:
+        body_text, method["body"] = ld_body.strip(), "json-ld"
+
+    published, updated, method["published_at"] = _dates(obj, meta, tree, container)
+    section = (jsonld.text_of(obj.get("articleSection")) if obj else None) or first(meta, "article:section")
+    method["section"] = "json-ld" if obj and obj.get("articleSection") else ("meta" if section else "none")
+    tags = (jsonld.keywords(obj.get("keywords")) if obj else []) or meta.get("article:tag", [])
+    subtitle = jsonld.text_of(obj.get("alternativeHeadline")) if obj else None
+    canonical = tree.find(".//link[@rel='canonical']")
+    canonical_url = (
+        urljoin(page.url, canonical.get("href", "")) if canonical is not None and canonical.get("href") else None
+    )
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": article_id(page.url),
+        "url": page.url,
+        "canonical_url": canonical_url,
+        "site": (urlsplit(page.url).hostname or "").lower(),
+        "language": _language(page, meta, f"{title or ''} {body_text}", headers),
+        "title": title,
+        "subtitle": clean_whitespace(subtitle) if subtitle else None,
+        "authors": authors,
+        "published_at": published,
+        "updated_at": updated,
+        "section": clean_whitespace(section) if section else None,
+        "tags": [clean_whitespace(t) for t in tags],
+        "body": body_text,
+        "images": _images(obj, meta, container, page.url),
+        "original_source": None,
+        "content_hash": content_hash(title, body_text),
+        "extraction": {
+            "method": method,
+            "extractor_version": EXTRACTOR_VERSION,
+            "encoding": {
+                "name": page.decoded.encoding,
+                "method": page.decoded.method,
+                "repaired": page.decoded.repaired,
+            },
+        },
+    }

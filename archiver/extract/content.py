@@ -1,0 +1,139 @@
+"""Main-content heuristics: find the element that holds the article text and read its paragraphs.
+
+Candidates are scored by the text of their paragraphs minus link text (link density), the way readability-style
+extractors do; containers named like boilerplate (share bars, related lists, comments) are cut out first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree, html
+
+from archiver.extract.text import clean_whitespace
+
+# Where article text usually lives, most specific first; the first with enough text wins outright.
+BODY_XPATHS = (
+    ".//*[@itemprop='articleBody']",
+    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",
+    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
+    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]",
+    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' art-content ')]",
+    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' entry ')]",
+    ".//article",
+    ".//main",
+)
+# Class/id words of containers that are never article text.
+BOILERPLATE_NAMES = re.compile(
+    r"(^|[\s_-])(share|sharing|social|related|relatedposts|read-?more|comments?|comment-respond|tags?|tagcloud|"
+    r"breadcrumbs?|nav|navigation|menu|sidebar|widget|footer|header|advert|ads?|banner|newsletter|subscribe|"
+    r"author-box|post-meta|meta|pagination|popular|most-read|more-news|jp-relatedposts|sharedaddy)($|[\s_-])",
+    re.I,
+)
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "aside",
+    "footer",
+    "header",
+    "form",
+    "iframe",
+    "button",
+    "svg",
+)
+PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote", "li", "pre"})
+_BODY_XPATHS = tuple(etree.XPath(x) for x in BODY_XPATHS)
+MIN_BODY_CHARS = 80
+# Paragraphs that are navigation in disguise ('Read also', RSS footers, back-to-top buttons).
+BOILERPLATE_PARAGRAPH = re.compile(
+    r"^(اقرأ أيضا|اقرأ أيضاً|إقرأ أيضا|أخبار ذات صلة|مقالات ذات صلة|زر الذهاب إلى الأعلى|اترك تعليقاً|شارك|"
+    r"Read also|Read more|Related Articles|Related|Share this|Back to top button|Show More|More Posts|"
+    r"Send Us A Message|"
+    r"The post .{1,300} (appeared first|first appeared) on .{1,120}\.?$)",
+    re.I,
+)
+
+
+def _is_boilerplate(element: html.HtmlElement) -> bool:
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(names.strip()) and bool(BOILERPLATE_NAMES.search(names))
+
+
+def strip_boilerplate(root: html.HtmlElement) -> None:
+    """Remove non-content subtrees in place (on a copy the caller owns)."""
+    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+    for element in list(root.iter()):
+        if isinstance(element.tag, str) and element is not root and _is_boilerplate(element):
+            parent = element.getparent()
+            if parent is not None:
+                parent.remove(element)
+
+
+def _link_chars(element: html.HtmlElement) -> int:
+    return sum(len(a.text_content()) for a in element.iterfind(".//a"))
+
+
+def paragraphs(container: html.HtmlElement) -> list[str]:
+    """Paragraph texts in document order; nested paragraph tags are not read twice."""
+    out: list[str] = []
+    for element in container.iter(*PARAGRAPH_TAGS):
+        if any(isinstance(a.tag, str) and a.tag in PARAGRAPH_TAGS for a in element.iterancestors()):
+            continue
+        text = clean_whitespace(element.text_content())
+        if not text:
+            continue
+        if element.tag == "li" and _link_chars(element) >= len(text) * 0.5:
+            continue  # link lists inside the body ('related' bullets)
+        if BOILERPLATE_PARAGRAPH.match(text):
+            continue
+        out.append(text)
+    if not out:
+        # Legacy pages put text straight into a <td> or <div>, paragraphs separated by <br>.
+        for br in container.iter("br"):
+            br.tail = "\n" + (br.tail or "")
+        text = "".join(container.itertext())
+        out = [line for line in (clean_whitespace(p) for p in re.split(r"\n\s*\n|\n", text)) if line]
+    return out
+
+
+def _score(element: html.HtmlElement) -> float:
+    text = 0
+    links = 0
+    for p in element.iter("p", "td", "div"):
+        if p.tag != "p" and any(child.tag in ("p", "div", "td", "table") for child in p.iterchildren()):
+            continue
+        own = len(clean_whitespace(p.text_content()))
+        if own < 25:
+            continue
+        text += own
+        links += _link_chars(p)
+    if text == 0:
+        return 0.0
+    return text * (1 - min(1.0, links / text)) ** 2
+
+
+def _candidates(root: html.HtmlElement) -> Iterator[html.HtmlElement]:
+    yield from root.iter("article", "main", "section", "div", "td")
+
+
+def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str]:
+    """The element holding the article text and how it was found ('xpath:N' or 'density')."""
+    for index, xpath in enumerate(_BODY_XPATHS):
+        for element in xpath(root):
+            if len(clean_whitespace(element.text_content())) >= MIN_BODY_CHARS:
+                return element, f"xpath:{index}"
+    best: html.HtmlElement | None = None
+    best_score = 0.0
+    for element in _candidates(root):
+        score = _score(element)
+        if score <= 0:
+            continue
+        if best is None or score > best_score * 1.15:
+            best, best_score = element, score
+        elif score >= best_score * 0.9 and best in element.iterancestors():
+            best, best_score = element, score  # the tighter container holding nearly all the text
+    return best, "density"

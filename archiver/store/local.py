@@ -1,0 +1,113 @@
+"""The embedded default store: a local directory, written atomically and never overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from archiver.errors import NotFoundError, ObjectExistsError, StoreError, StoreUnavailableError
+from archiver.store.base import CHUNK, ObjectInfo, PutResult, check_key, sha256_file
+
+
+class LocalStore:
+    """Objects are files under `root`. A write goes to a temporary file in the target directory, is fsynced,
+    then hard-linked to its final name (link fails if the name exists, so nothing is ever overwritten, even by
+    a concurrent writer), and the directory is fsynced. A crash leaves at most a hidden temporary file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.uri = self.root.as_uri()
+
+    def check_writable(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
+                pass
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"store {self.root} is not writable ({exc.strerror}); pass --store with a writable directory"
+            ) from exc
+
+    def _path(self, key: str) -> Path:
+        return self.root.joinpath(*check_key(key).split("/"))
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str) -> PutResult:
+        return self._put(key, [data], hashlib.sha256(data).hexdigest(), len(data))
+
+    def put_file(self, key: str, path: Path, *, content_type: str) -> PutResult:
+        def chunks() -> Iterator[bytes]:
+            with path.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    yield chunk
+
+        return self._put(key, chunks(), sha256_file(path), path.stat().st_size)
+
+    def _put(self, key: str, chunks: Iterator[bytes] | list[bytes], sha256: str, size: int) -> PutResult:
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise StoreError(f"cannot write under {target.parent}: {exc.strerror}") from exc
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                if sha256_file(target) == sha256:
+                    return PutResult(key, sha256, size, created=False)
+                raise ObjectExistsError(f"{key} already exists with different content; objects are immutable") from None
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot write {target}: {exc.strerror}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        return PutResult(key, sha256, size, created=True)
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"{key} is not in the store {self.uri}") from exc
+
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        with self.open(key) as handle:
+            handle.seek(offset)
+            return handle.read(length)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        base = self.root
+        # Walk only the directory the prefix names, so listing `articles/x/` does not scan `warc/`.
+        head = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = base.joinpath(*head.split("/")) if head else base
+        if not start.is_dir():
+            return
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            rel_dir = Path(dirpath).relative_to(base).as_posix()
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                key = name if rel_dir == "." else f"{rel_dir}/{name}"
+                if key.startswith(prefix):
+                    yield ObjectInfo(key, (Path(dirpath) / name).stat().st_size)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,91 @@
+"""Append WARC records to gzip files in the spool, one gzip member per record, rotating at a size limit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.warcwriter import WARCWriter
+
+from archiver.warc.records import warcinfo_record
+
+DEFAULT_MAX_SIZE = 1024**3  # 1 GB, the usual WARC file size
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    warc_file: str  # store key of the WARC file
+    offset: int  # byte offset of the record's gzip member
+    length: int  # compressed length of that member
+
+
+class WarcFile:
+    """One open WARC file in the spool. Records are flushed as written, so a crash loses at most the last one."""
+
+    def __init__(self, path: Path, key: str, info_fields: list[tuple[str, str]], moment: datetime) -> None:
+        self.path = path
+        self.key = key
+        self._handle: BinaryIO = path.open("xb")
+        self._writer = WARCWriter(self._handle, gzip=True, warc_version="1.1")
+        self.write(warcinfo_record(key.rsplit("/", 1)[-1], info_fields, moment))
+
+    @property
+    def size(self) -> int:
+        return self._handle.tell()
+
+    def write(self, record: ArcWarcRecord) -> RecordLocation:
+        offset = self._handle.tell()
+        self._writer.write_record(record)
+        self._handle.flush()
+        return RecordLocation(self.key, offset, self._handle.tell() - offset)
+
+    def close(self) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+
+class RotatingWarcWriter:
+    """Writes records for one site of one crawl into ``{crawl_id}-{serial}.warc.gz`` files.
+
+    `open_file(serial)` returns (spool path, store key) for a new file; `on_closed(file)` receives each file once it
+    is complete (to upload it). Rotation happens between capture events, never inside one, so a request and
+    its response always share a file (an article's metadata record may land in the next file).
+    """
+
+    def __init__(
+        self,
+        open_file: Callable[[int], tuple[Path, str]],
+        on_closed: Callable[[WarcFile], None],
+        info_fields: list[tuple[str, str]],
+        max_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
+        self._open_file = open_file
+        self._on_closed = on_closed
+        self._info_fields = info_fields
+        self.max_size = max_size
+        self._serial = 0
+        self._current: WarcFile | None = None
+
+    def write_event(self, records: list[ArcWarcRecord], moment: datetime) -> list[RecordLocation]:
+        if self._current is not None and self._current.size >= self.max_size:
+            self._close_current()
+        if self._current is None:
+            path, key = self._open_file(self._serial)
+            self._serial += 1
+            self._current = WarcFile(path, key, self._info_fields, moment)
+        return [self._current.write(record) for record in records]
+
+    def _close_current(self) -> None:
+        if self._current is not None:
+            current, self._current = self._current, None
+            current.close()
+            self._on_closed(current)
+
+    def close(self) -> None:
+        self._close_current()

@@ -1,0 +1,1 @@
+"""Scrapy spiders and site profiles of the Libya News Archive."""

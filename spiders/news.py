@@ -1,0 +1,260 @@
+"""The one spider: discovers articles on any news site and hands each to the archive.
+
+Discovery, most trusted first: sitemaps (robots.txt `Sitemap:` lines, /sitemap.xml, sitemap indexes), feeds
+(RSS/Atom, from <link rel="alternate">), then in-site links, bounded by depth, a page budget and TrapGuard.
+Sites differ by data (start URLs, origins), never by spider code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import scrapy
+from lxml import etree
+from scrapy import signals
+from scrapy.http import Request, Response
+from scrapy.utils.sitemap import Sitemap
+
+from archiver.crawl.capture import CAPTURE_META_KEY
+from archiver.extract.article import extract_from_page
+from archiver.extract.page import parse_page
+from archiver.extract.pagetype import is_article, url_looks_like_article
+from archiver.urls import TrapGuard, normalize_url, origin_of
+
+logger = logging.getLogger(__name__)
+
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/xml",
+    "text/xml",
+)
+SKIP_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".svg",
+    ".pdf",
+    ".zip",
+    ".mp3",
+    ".mp4",
+    ".avi",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".css",
+    ".js",
+    ".ico",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".apk",
+    ".exe",
+    ".rar",
+    ".mov",
+)
+PRIORITY_ARTICLE = 20  # from sitemaps and feeds
+PRIORITY_ARTICLE_LINK = 10
+PRIORITY_LISTING = 0
+
+
+@dataclass
+class CrawlTarget:
+    """One site to crawl: its id, where to start, and the origins (host:port) it may visit."""
+
+    site: str
+    start_urls: list[str]
+    origins: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.origins |= {origin_of(u) for u in self.start_urls}
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, archive: Any, targets: list[CrawlTarget], max_pages: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.archive = archive
+        self.targets = targets
+        self.max_pages = max_pages
+        self.allowed_origins = {o for t in targets for o in t.origins}
+        self._site_by_origin = {o: t.site for t in targets for o in t.origins}
+        self._seen: set[str] = set()
+        self._scheduled_pages = 0
+        self.traps = TrapGuard()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    def site_for_url(self, url: str) -> str:
+        return self._site_by_origin.get(origin_of(url)) or (urlsplit(url).hostname or "unknown")
+
+    # -- scheduling ------------------------------------------------------------------------------------------------
+    def _page_request(self, url: str, priority: int, *, trusted: bool = False) -> Request | None:
+        """A request for an HTML page, unless seen, off-site, a trap, or over the page budget."""
+        url = urldefrag(url)[0]
+        if not url.startswith(("http://", "https://")) or origin_of(url) not in self.allowed_origins:
+            return None
+        if urlsplit(url).path.lower().endswith(SKIP_EXTENSIONS):
+            return None
+        key = normalize_url(url)
+        if key in self._seen:
+            return None
+        if not trusted and not self.traps.allow(url):
+            return None
+        if self.max_pages is not None and self._scheduled_pages >= self.max_pages:
+            return None
+        self._seen.add(key)
+        self._scheduled_pages += 1
+        return Request(url, callback=self.parse_page, priority=priority)
+
+    def _discovery_request(self, url: str, callback: Any) -> Request | None:
+        url = urldefrag(url)[0]
+        key = "discovery:" + normalize_url(url)
+        if origin_of(url) not in self.allowed_origins or key in self._seen:
+            return None
+        self._seen.add(key)
+        return Request(url, callback=callback, errback=self._discovery_failed, priority=PRIORITY_ARTICLE + 5)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for target in self.targets:
+            for url in target.start_urls:
+                if request := self._page_request(url, PRIORITY_LISTING, trusted=True):
+                    request.meta["is_start"] = True
+                    yield request
+                root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+                if request := self._discovery_request(root + "/sitemap.xml", self.parse_sitemap):
+                    yield request
+
+    def _robots_parsed(self, robotparser: Any, request: Request) -> None:
+        sitemaps = getattr(getattr(robotparser, "rp", robotparser), "sitemaps", []) or []
+        for url in sitemaps:
+            if follow := self._discovery_request(str(url), self.parse_sitemap):
+                self.crawler.engine.crawl(follow)
+
+    def _discovery_failed(self, failure: Any) -> None:
+        logger.debug("discovery request failed: %s", failure.value)
+
+    # -- callbacks --------------------------------------------------------------------------------------------------
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gzip.decompress(body)[: 50 * 1024 * 1024]
+            except (OSError, EOFError):
+                return
+        try:
+            sitemap = Sitemap(body)
+        except (etree.XMLSyntaxError, ValueError):
+            if response.meta.get("from_feed_link"):
+                yield from self.parse_feed(response)
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                if follow := self._discovery_request(loc, self.parse_sitemap):
+                    yield follow
+            elif request := self._page_request(loc, PRIORITY_ARTICLE, trusted=True):
+                request.meta["lastmod"] = entry.get("lastmod")
+                yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            root = etree.fromstring(
+                response.body, etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+            )
+        except (etree.XMLSyntaxError, ValueError):
+            return
+        if root is None:
+            return
+        links: list[str] = []
+        for element in root.iter():
+            tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
+            if tag == "item":
+                link = next(
+                    (c.text for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "link"),
+                    None,
+                )
+                if link:
+                    links.append(link.strip())
+            elif tag == "entry":
+                for child in element:
+                    is_link = isinstance(child.tag, str) and etree.QName(child).localname == "link"
+                    if is_link and child.get("rel", "alternate") == "alternate" and child.get("href"):
+                        links.append(child.get("href").strip())
+        for link in links:
+            if request := self._page_request(urljoin(response.url, link), PRIORITY_ARTICLE, trusted=True):
+                yield request
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        head = response.body[:200].lstrip()
+        if "xml" in content_type or head.startswith(b"<?xml") or head.startswith(b"<rss"):
+            if b"<urlset" in response.body[:2000] or b"<sitemapindex" in response.body[:2000]:
+                yield from self.parse_sitemap(response)
+            else:
+                yield from self.parse_feed(response)
+            return
+        if content_type and "html" not in content_type and "text/plain" not in content_type:
+            return
+        headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        page = parse_page(response.body, response.url, headers)
+        article = extract_from_page(page, headers)
+        links = self._links(page.tree, response.url)
+        capture = response.meta.get(CAPTURE_META_KEY)
+        if capture is not None and is_article(article, response.url, _link_density(page.tree)):
+            yield {
+                "site": self.site_for_url(response.url),
+                "article": article,
+                "capture": capture,
+                "fetched_at": datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00")),
+            }
+        for feed in page.tree.xpath("//link[@rel='alternate'][@href]"):
+            if (feed.get("type") or "").lower() not in FEED_TYPES:
+                continue
+            if request := self._discovery_request(urljoin(response.url, feed.get("href")), self.parse_feed):
+                yield request
+        for link in links:
+            priority = PRIORITY_ARTICLE_LINK if url_looks_like_article(link) else PRIORITY_LISTING
+            if request := self._page_request(link, priority):
+                yield request
+
+    @staticmethod
+    def _links(tree: Any, base: str) -> list[str]:
+        out = []
+        for anchor in tree.iterfind(".//a[@href]"):
+            href = anchor.get("href", "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+                continue
+            if "nofollow" in (anchor.get("rel") or ""):
+                continue
+            out.append(urljoin(base, href))
+        return out
+
+
+def _link_density(tree: Any) -> float:
+    body = tree.find("body")
+    if body is None:
+        return 1.0
+    text = len(" ".join(body.text_content().split()))
+    if text == 0:
+        return 1.0
+    links = sum(len(" ".join(a.text_content().split())) for a in body.iterfind(".//a"))
+    return links / text

@@ -1,0 +1,102 @@
+"""Discovery, scope, politeness and traps, observed from the fixture servers' side of real crawls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import CrawledArchive, archiver, crawl_args
+from tests.fixtureweb.server import FixtureWeb
+from tests.fixtureweb.sites import SAHIL_PRIVATE, feed_site, sahil_site
+
+
+def _articles(store: Path) -> dict[str, dict]:
+    out = {}
+    for path in (store / "articles").rglob("*.json"):
+        article = json.loads(path.read_text(encoding="utf-8"))
+        out[article["url"]] = article
+    return out
+
+
+def test_every_article_of_every_kind_of_site_is_archived(crawled: CrawledArchive) -> None:
+    articles = _articles(crawled.store)
+    for name in ("sahil", "feedonly", "legacy"):
+        site = crawled.web[name]
+        expected = {site.url(path) for path in site.state["expected"]}
+        found = {url for url in articles if url.startswith(site.origin + "/")}
+        assert found == expected, name
+
+
+def test_listings_are_not_archived_as_articles(crawled: CrawledArchive) -> None:
+    urls = set(_articles(crawled.store))
+    sahil = crawled.web["sahil"]
+    assert sahil.url("/") not in urls
+    assert sahil.url("/category/libya/") not in urls
+
+
+def test_robots_disallow_is_obeyed_even_when_sitemap_and_links_point_there(crawled: CrawledArchive) -> None:
+    assert crawled.web["sahil"].fetched(SAHIL_PRIVATE[0]) == []
+
+
+def test_a_5xx_robots_txt_means_disallow_all(crawled: CrawledArchive) -> None:
+    down = crawled.web["robotsdown"]
+    assert {path for _m, path in down.log} == {"/robots.txt"}
+
+
+def test_traps_are_bounded(crawled: CrawledArchive) -> None:
+    sahil, legacy = crawled.web["sahil"], crawled.web["legacy"]
+    assert 1 <= len(sahil.fetched("/calendar/")) <= 25
+    assert 1 <= len(legacy.fetched("/print.php")) <= 25
+    assert len(sahil.fetched("/loop-")) <= 8  # a redirect loop stops at REDIRECT_MAX_TIMES
+
+
+def test_a_10mb_page_is_dropped_and_the_crawl_goes_on(crawled: CrawledArchive) -> None:
+    assert crawled.web["sahil"].fetched("/huge/")
+    assert crawled.web["sahil"].url("/huge/") not in _articles(crawled.store)
+    assert crawled.run.returncode == 0
+
+
+def test_crawl_delay_from_robots_is_honoured(crawled: CrawledArchive) -> None:
+    times = sorted(t for t, path, _h in crawled.web["sahil"].times if path != "/robots.txt")
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert gaps and min(gaps) >= 0.18  # Crawl-delay: 0.2, small clock jitter allowed
+
+
+def test_retry_after_is_honoured(crawled: CrawledArchive) -> None:
+    hits = [t for t, path, _h in crawled.web["feedonly"].times if path == "/news/new-substation"]
+    assert len(hits) == 2
+    assert hits[1] - hits[0] >= 0.95  # Retry-After: 1
+
+
+def test_user_agent_names_the_project_and_a_contact_url(crawled: CrawledArchive) -> None:
+    agents = {h.get("user-agent", "") for _t, _p, h in crawled.web["feedonly"].times}
+    assert len(agents) == 1
+    agent = agents.pop()
+    assert agent.startswith("LibyaNewsArchiver/") and "(+https://" in agent
+
+
+def test_crawl_stays_on_the_start_host_and_port(tmp_path: Path) -> None:
+    sahil, feed = sahil_site("127.0.0.12"), feed_site("127.0.0.13")
+    with FixtureWeb([sahil, feed]):
+        # The sahil home links to the feed site: a start on sahil must not wander there.
+        sahil.add(
+            "/",
+            lambda req: __import__("tests.fixtureweb.server", fromlist=["Reply"]).Reply(
+                body=f'<html><body><a href="{feed.url("/news/port-berth-reopens")}">elsewhere</a>'
+                f'<a href="/2024/03/15/water-network-maintenance/">here</a></body></html>'.encode()
+            ),
+        )
+        run = archiver(*crawl_args(sahil.url("/"), store=str(tmp_path / "a"), extra=("--max-pages=5",)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert feed.log == []
+    assert sahil.fetched("/2024/03/15/water-network-maintenance/")
+
+
+def test_max_pages_bounds_the_crawl(tmp_path: Path) -> None:
+    sahil = sahil_site("127.0.0.14")
+    with FixtureWeb([sahil]):
+        run = archiver(*crawl_args(sahil.url("/"), store=str(tmp_path / "a"), extra=("--max-pages=3",)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    discovery = ("/robots.txt", "/sitemap.xml", "/sitemap_index.xml", "/post-sitemap.xml", "/feed/")
+    pages = [p for _m, p in sahil.log if p not in discovery]
+    assert len(pages) <= 3

@@ -1,0 +1,95 @@
+"""Nothing captured is lost to a crash: SIGKILL a crawl halfway, the next run uploads what the spool holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html import escape
+from pathlib import Path
+
+from archiver.store.local import LocalStore
+from archiver.warc.validate import validate
+from tests.conftest import ROOT, archiver, crawl_args
+from tests.fixtureweb.server import FixtureWeb, Reply, Request, Site
+from tests.fixtureweb.text import article_text
+
+
+def slow_site(host: str, count: int = 40, delay: float = 0.15) -> Site:
+    site = Site("slow", host)
+
+    def article(req: Request) -> Reply:
+        time.sleep(delay)
+        number = int(req.path.rsplit("/", 2)[-2])
+        title, paragraphs = article_text(["water", "school", "market", "road", "health"][number % 5], number, extra=2)
+        body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        html = (
+            f'<html lang="ar"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<meta property="og:type" content="article"><meta property="article:published_time" content="2024-01-{number % 28 + 1:02d}T10:00:00+02:00">'
+            f'</head><body><article><h1>{escape(title)}</h1><div class="entry-content">{body}</div></article></body></html>'
+        )
+        return Reply(body=html.encode())
+
+    links = "".join(f'<a href="/news/{n}/">{n}</a> ' for n in range(count))
+    site.add("/", Reply(body=f"<html><body>{links}</body></html>".encode()))
+    site.add_prefix("/news/", article)
+    return site
+
+
+def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> None:
+    store = tmp_path / "archive"
+    site = slow_site("127.0.0.21")
+    with FixtureWeb([site]):
+        args = crawl_args(
+            site.url("/"),
+            store=str(store),
+            extra=("--crawl-id=killed-1", "--set=CONCURRENT_REQUESTS_PER_DOMAIN=1"),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver.cli", *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        open_dir = store / ".spool" / "open"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            articles = list((store / "articles").rglob("*.json")) if (store / "articles").exists() else []
+            if len(articles) >= 8:
+                break
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    written_before_kill = [json.loads(p.read_text()) for p in (store / "articles").rglob("*.json")]
+    assert 8 <= len(written_before_kill) < 40, "the crawl was not killed halfway"
+    assert [p for p in open_dir.iterdir() if p.name.endswith(".warc.gz")], "no open WARC in the spool"
+    assert not (store / "crawls" / "killed-1").exists()
+
+    # The next run, of anything, first finishes the dead crawl's work.
+    other = slow_site("127.0.0.22", count=2, delay=0)
+    with FixtureWeb([other]):
+        run = archiver(*crawl_args(other.url("/"), store=str(store)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "recovered from an earlier crash" in run.stderr
+
+    manifest = json.loads((store / "crawls" / "killed-1" / "manifest.json").read_text())
+    assert manifest["status"] == "recovered"
+    listed = {entry["key"] for entry in manifest["objects"]}
+    local = LocalStore(store)
+    for article in written_before_kill:
+        capture = article["capture"]
+        assert capture["warc_file"] in listed
+        raw = local.read_range(capture["warc_file"], capture["offset"], capture["length"])
+        assert capture["record_id"].encode() in __import__("gzip").decompress(raw)
+    warcs = sorted((store / "warc").rglob("*.warc.gz"))
+    handles = [(str(p.relative_to(store)), p.open("rb")) for p in warcs]
+    try:
+        assert validate(handles) == []
+    finally:
+        for _n, handle in handles:
+            handle.close()
+    assert [p for p in (store / ".spool").rglob("*") if p.is_file()] == []

@@ -1,0 +1,149 @@
+"""Our WARC validator catches what `warcio check` lets through (ARCHIVING-NOTES)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from archiver.warc import records
+from archiver.warc.validate import validate
+from archiver.warc.writer import WarcFile
+
+RAW_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+RAW_REQUEST = b"GET / HTTP/1.1\r\nHost: example.test\r\n\r\n"
+
+
+def _good_warc(path: Path) -> None:
+    moment = records.utcnow()
+    warc = WarcFile(path, f"warc/x/{path.name}", [("software", "test")], moment)
+    response_id = records.new_record_id()
+    warc.write(
+        records.response_record(
+            "http://example.test/",
+            RAW_RESPONSE,
+            RAW_RESPONSE.index(b"hello"),
+            record_id=response_id,
+            moment=moment,
+            ip="127.0.0.1",
+        )
+    )
+    warc.write(
+        records.request_record(
+            "http://example.test/",
+            RAW_REQUEST,
+            record_id=records.new_record_id(),
+            concurrent_to=response_id,
+            moment=moment,
+            ip="127.0.0.1",
+        )
+    )
+    warc.close()
+
+
+def _problems(path: Path) -> list[str]:
+    with path.open("rb") as handle:
+        return [p.message for p in validate([(path.name, handle)])]
+
+
+def _warcio_check(path: Path) -> int:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("warcio")), "check", str(path)], capture_output=True
+    ).returncode
+
+
+def _members(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    out, pos = [], 0
+    import zlib
+
+    while pos < len(data):
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out.append(d.decompress(data[pos:]))
+        pos = len(data) - len(d.unused_data)
+    return out
+
+
+def _rewrite(path: Path, members: list[bytes]) -> None:
+    path.write_bytes(b"".join(gzip.compress(m) for m in members))
+
+
+def test_a_good_file_passes_both(tmp_path: Path) -> None:
+    path = tmp_path / "good.warc.gz"
+    _good_warc(path)
+    assert _problems(path) == []
+    assert _warcio_check(path) == 0
+
+
+def test_missing_record_id_and_date_are_caught(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    members[1] = b"\r\n".join(
+        line for line in members[1].split(b"\r\n") if not line.startswith((b"WARC-Record-ID", b"WARC-Date"))
+    )
+    _rewrite(path, members)
+    problems = _problems(path)
+    assert "missing WARC-Record-ID" in problems and "missing WARC-Date" in problems
+    assert _warcio_check(path) == 0  # warcio is blind to this
+
+
+def test_a_truncated_final_record_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:-20])
+    assert any("truncated" in p for p in _problems(path))
+
+
+def test_a_flipped_byte_in_the_block_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    members[1] = members[1].replace(b"hello", b"jello")
+    _rewrite(path, members)
+    assert "WARC-Block-Digest does not match the block" in _problems(path)
+
+
+def test_two_records_in_one_gzip_member_are_caught(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    _rewrite(path, [members[0], members[1] + members[2]])
+    assert any("member holds two records" in p for p in _problems(path))
+
+
+def test_unresolved_links_and_orphan_requests_are_caught(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    _rewrite(path, [members[0], members[2]])  # drop the response: the request now points nowhere
+    problems = _problems(path)
+    assert any("resolves to no record" in p for p in problems)
+    assert "request record not concurrent to a response record" in problems
+
+
+def test_duplicate_record_ids_are_caught(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    _rewrite(path, [*members, members[1]])
+    assert any(p.startswith("duplicate WARC-Record-ID") for p in _problems(path))
+
+
+def test_warcinfo_must_come_first_and_name_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    _rewrite(path, [members[1], members[0], members[2]])
+    problems = _problems(path)
+    assert "first record is not warcinfo" in problems
+    assert "WARC-Filename outside the warcinfo record" in problems
+
+
+def test_validate_reads_streams(tmp_path: Path) -> None:
+    path = tmp_path / "good.warc.gz"
+    _good_warc(path)
+    assert validate([("good.warc.gz", io.BytesIO(path.read_bytes()))]) == []
