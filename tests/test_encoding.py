@@ -257,6 +257,22 @@ def test_english_page_with_windows_1252_punctuation() -> None:
     assert (result.text, result.encoding, result.method) == (html, "cp1252", "detected")
 
 
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Café crème, déjà vu, une naïve idée; à bientôt. " * 20, "cp1252"),  # the detector alone said cp1257
+        ("La policía informó que el niño llegó a la estación; también habló el alcalde.", "cp1252"),
+        ("Dziś w mieście otwarto nową bibliotekę, a mieszkańcy przyszli ją zobaczyć z wielką radością.", "cp1250"),
+        ("Сегодня в городе открылась новая библиотека, и жители пришли посмотреть.", "cp1251"),
+    ],
+)
+def test_undeclared_legacy_pages_in_other_scripts(text: str, codec: str) -> None:
+    # Windows-1252 is preferred among Latin guesses only when it reads as many letters as the detector's guess.
+    html = f"<html><body><p>{text}</p></body></html>"
+    result = decode_html(html.encode(codec))
+    assert (result.text, result.encoding, result.method) == (html, codec, "detected")
+
+
 @pytest.mark.parametrize("codec", ["cp1256", "utf-8"])
 def test_mixed_arabic_english_page(codec: str) -> None:
     html = page(f"<p>{ENGLISH}</p>\n<p>{LIBRARY}</p>\n<p>{ENGLISH}</p>\n<p>{PORT}</p>")

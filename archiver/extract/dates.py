@@ -77,19 +77,22 @@ TIME_SEPARATORS: tuple[str, ...] = (
 # Relative-time units: word -> (relativedelta field, count the word itself implies). Singular forms imply 1,
 # duals 2; plurals imply nothing, so "منذ ساعات" (hours ago, no number) is too vague and gives None.
 RELATIVE_UNITS: dict[str, tuple[str, int | None]] = {
-    "ثانية": ("seconds", 1), "ثوان": ("seconds", None), "ثواني": ("seconds", None), "ثانيتين": ("seconds", 2),
-    "ثانيتان": ("seconds", 2), "دقيقة": ("minutes", 1), "دقائق": ("minutes", None), "دقايق": ("minutes", None),
-    "دقيقتين": ("minutes", 2), "دقيقتان": ("minutes", 2), "ساعة": ("hours", 1), "ساعات": ("hours", None),
-    "ساعتين": ("hours", 2), "ساعتان": ("hours", 2), "يوم": ("days", 1), "يوما": ("days", None),
-    "أيام": ("days", None), "يومين": ("days", 2), "يومان": ("days", 2), "أسبوع": ("weeks", 1),
-    "أسابيع": ("weeks", None), "أسبوعين": ("weeks", 2), "أسبوعان": ("weeks", 2), "شهر": ("months", 1),
-    "أشهر": ("months", None), "شهور": ("months", None), "شهرين": ("months", 2), "شهران": ("months", 2),
+    "ثانية": ("seconds", 1), "ثوان": ("seconds", None), "ثواني": ("seconds", None),
+    "ثانيتين": ("seconds", 2), "ثانيتان": ("seconds", 2),
+    "دقيقة": ("minutes", 1), "دقائق": ("minutes", None), "دقايق": ("minutes", None),
+    "دقيقتين": ("minutes", 2), "دقيقتان": ("minutes", 2),
+    "ساعة": ("hours", 1), "ساعات": ("hours", None), "ساعتين": ("hours", 2), "ساعتان": ("hours", 2),
+    "يوم": ("days", 1), "يوما": ("days", None), "أيام": ("days", None), "يومين": ("days", 2),
+    "يومان": ("days", 2),
+    "أسبوع": ("weeks", 1), "أسابيع": ("weeks", None), "أسبوعين": ("weeks", 2), "أسبوعان": ("weeks", 2),
+    "شهر": ("months", 1), "أشهر": ("months", None), "شهور": ("months", None), "شهرين": ("months", 2),
+    "شهران": ("months", 2),
     "سنة": ("years", 1), "سنوات": ("years", None), "سنين": ("years", None), "سنتين": ("years", 2),
     "سنتان": ("years", 2), "عام": ("years", 1), "أعوام": ("years", None), "عاما": ("years", None),
     "عامين": ("years", 2), "عامان": ("years", 2),
     "second": ("seconds", 1), "sec": ("seconds", 1), "minute": ("minutes", 1), "min": ("minutes", 1),
-    "hour": ("hours", 1), "hr": ("hours", 1), "day": ("days", 1), "week": ("weeks", 1), "month": ("months", 1),
-    "year": ("years", 1),
+    "hour": ("hours", 1), "hr": ("hours", 1), "day": ("days", 1), "week": ("weeks", 1),
+    "month": ("months", 1), "year": ("years", 1),
 }  # fmt: skip
 RELATIVE_PREFIXES: tuple[str, ...] = ("منذ", "قبل", "حوالي")  # "حوالي" (about) only as a whole value
 DAYS_BACK_WORDS: dict[str, int] = {
@@ -232,7 +235,7 @@ class _Candidate(NamedTuple):
     moment: datetime
 
 
-def hijri_to_gregorian(year: int, month: int, day: int) -> date:
+def _hijri_to_gregorian(year: int, month: int, day: int) -> date:
     """Tabular (arithmetical, civil epoch) Islamic calendar; may differ from sighting-based dates by a day."""
     if not (1 <= month <= 12 and 1 <= day <= 30 and year >= 1):
         raise ValueError("not a Hijri date")
@@ -260,8 +263,10 @@ def _build(match: re.Match[str], ymd: tuple[int, int, int], month_name: str, max
     era = _ERAS.get(_era_key(match.group("era") or ""), "")
     if year < 100:  # two-digit years only come from d/m/yy
         year += 2000 if 2000 + year <= max_year else 1900
+    if month_name in _NAMED_MONTHS and era == "hijri":
+        raise ValueError("a Gregorian month name with a Hijri year")
     if month_name in _HIJRI or era == "hijri":
-        day_date = hijri_to_gregorian(year, month, day)
+        day_date = _hijri_to_gregorian(year, month, day)
     else:
         if era == "death" or (month_name in _JAMAHIRIYA and year < MIN_YEAR and not era):
             year += DEATH_ERA_OFFSET  # Jamahiriya dates often print the death-era year without its suffix
@@ -279,8 +284,8 @@ def _build(match: re.Match[str], ymd: tuple[int, int, int], month_name: str, max
     )  # fmt: skip
 
 
-def _read(pattern: re.Pattern[str], match: re.Match[str], folded: str, dayfirst: bool, max_year: int) -> _Candidate:
-    start, day, year, month_name = match.start(), int(match.group("day")), int(match.group("year")), ""
+def _read(match: re.Match[str], folded: str, dayfirst: bool, max_year: int) -> _Candidate:
+    pattern, start, day, year, month_name = match.re, match.start(), int(match["day"]), int(match["year"]), ""
     if pattern is _DAY_YEAR:
         before = _MONTH_BEFORE.search(folded, max(0, start - _MONTH_BEFORE_SPAN), start)
         if before is None or not _starts_word(folded, before.start()):
@@ -311,7 +316,7 @@ def _absolute(folded: str, dayfirst: bool, max_year: int) -> datetime | None:
         end = len(folded) if best is None or best.hijri else min(len(folded), best.start + 400)
         for match in pattern.finditer(folded, 0, end):
             try:
-                candidate = _read(pattern, match, folded, dayfirst, max_year)
+                candidate = _read(match, folded, dayfirst, max_year)
             except (ValueError, OverflowError):
                 continue
             if best is None or (candidate.hijri, candidate.start) < (best.hijri, best.start):

@@ -8,6 +8,7 @@ that can set the reason phrase, repeated and lower-case headers, gzip content co
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -52,11 +53,12 @@ class Site:
         self.log: list[tuple[str, str]] = []
         self.times: list[tuple[float, str, dict[str, str]]] = []  # (monotonic time, path, request headers)
         self.state: dict[str, Any] = {}
+        self.tls: ssl.SSLContext | None = None  # set to serve HTTPS
         self._lock = threading.Lock()
 
     @property
     def origin(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.origin + path
@@ -140,6 +142,8 @@ class _SiteServer(ThreadingHTTPServer):
     def __init__(self, site: Site, port: int) -> None:
         self.site = site
         super().__init__((site.host, port), _Handler)
+        if site.tls is not None:
+            self.socket = site.tls.wrap_socket(self.socket, server_side=True)
 
 
 class FixtureWeb:

@@ -1,0 +1,115 @@
+"""Archiving crawl vs a bare Scrapy spider on the same generated site, side by side, in one run.
+
+    python -m bench.crawl_overhead [--pages 2000] [--rounds 3]
+
+Both crawlers run as separate processes against one loopback server with the same concurrency and no delays,
+alternating, so machine noise hits both. Reported: median wall time, pages/s, ratio, peak RSS (ru_maxrss), and
+the archiving crawl's peak RSS at a quarter of the pages, to show memory does not grow with the crawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from html import escape
+from pathlib import Path
+
+from tests.fixtureweb.server import FixtureWeb, Reply, Site
+from tests.fixtureweb.text import TOPICS_AR, article_text
+
+PER_LISTING = 50
+SETTINGS = [
+    "DOWNLOAD_DELAY=0",
+    "AUTOTHROTTLE_ENABLED=False",
+    "CONCURRENT_REQUESTS=16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    "DEPTH_LIMIT=0",
+    "LOG_LEVEL=WARNING",
+]
+
+
+def generated_site(host: str, pages: int) -> Site:
+    site = Site(f"bench-{host}", host)
+    topics = list(TOPICS_AR)
+    for n in range(pages):
+        title, paragraphs = article_text(topics[n % len(topics)], n, extra=3)
+        body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        html = (
+            f'<!DOCTYPE html><html lang="ar"><head><meta charset="utf-8"><title>{escape(title)} {n}</title>'
+            f'<meta property="og:type" content="article">'
+            f'<meta property="article:published_time" content="2024-02-{n % 28 + 1:02d}T08:00:00+02:00"></head>'
+            f'<body><nav><a href="/">الرئيسية</a></nav><article><h1>{escape(title)} {n}</h1>'
+            f'<div class="entry-content">{body}</div></article></body></html>'
+        ).encode()
+        site.add(f"/2024/02/{n % 28 + 1:02d}/story-{n}/", Reply(body=html))
+    listings = (pages + PER_LISTING - 1) // PER_LISTING
+    for page in range(listings):
+        links = "".join(
+            f'<li><a href="/2024/02/{n % 28 + 1:02d}/story-{n}/">story {n}</a></li>'
+            for n in range(page * PER_LISTING, min(pages, (page + 1) * PER_LISTING))
+        )
+        nxt = f'<a href="/page/{page + 2}/">next</a>' if page + 1 < listings else ""
+        html = f"<html><body><ul>{links}</ul>{nxt}</body></html>".encode()
+        site.add("/" if page == 0 else f"/page/{page + 1}/", Reply(body=html))
+    site.add("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
+    return site
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:5]} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    results: dict[str, list[tuple[float, float]]] = {"bare": [], "archiver": [], "archiver-quarter": []}
+    try:
+        big, small = generated_site("127.0.0.41", args.pages), generated_site("127.0.0.42", args.pages // 4)
+        with FixtureWeb([big, small]):
+            for round_no in range(args.rounds):
+                results["bare"].append(timed([sys.executable, "-m", "bench.bare_spider", big.url("/")]))
+                store = work / f"store-{round_no}"
+                sets = [f"--set={s}" for s in SETTINGS]
+                archive_cmd = [sys.executable, "-m", "archiver.cli", "crawl", f"--start-url={big.url('/')}", f"--store={store}", *sets]
+                results["archiver"].append(timed(archive_cmd))
+                articles = sum(1 for _ in (store / "articles").rglob("*.json"))
+                if articles != args.pages:
+                    raise RuntimeError(f"archiving crawl stored {articles} articles, expected {args.pages}")
+                shutil.rmtree(store)
+                quarter = [sys.executable, "-m", "archiver.cli", "crawl", f"--start-url={small.url('/')}", f"--store={store}", *sets]
+                results["archiver-quarter"].append(timed(quarter))
+                shutil.rmtree(store)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    pages = args.pages + (args.pages + PER_LISTING - 1) // PER_LISTING
+    bare_t = statistics.median(t for t, _m in results["bare"])
+    arch_t = statistics.median(t for t, _m in results["archiver"])
+    print(f"generated site: {args.pages} articles + listings = {pages} pages; {args.rounds} rounds, medians")
+    print(f"{'crawler':<26}{'wall s':>9}{'pages/s':>10}{'peak RSS MiB':>14}")
+    for name, runs in results.items():
+        wall = statistics.median(t for t, _m in runs)
+        rss = statistics.median(m for _t, m in runs)
+        count = pages if name != "archiver-quarter" else args.pages // 4 + (args.pages // 4 + PER_LISTING - 1) // PER_LISTING
+        print(f"{name:<26}{wall:>9.2f}{count / wall:>10.1f}{rss:>14.1f}")
+    print(f"ratio archiver / bare scrapy (wall time): {arch_t / bare_t:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
