@@ -13,6 +13,6 @@ __all__ = ["SOFTWARE", "__version__", "extract"]
 
 def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Article fields (SPEC 'Article JSON', without `capture`) for one page; the same code the crawl uses."""
-    from archiver.extract.article import extract_article
+    from archiver.extraction.article import extract_article
 
     return extract_article(body, url, headers)

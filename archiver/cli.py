@@ -90,7 +90,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from spiders.profiles import get_profile, profiles
+    from archiver.sites import get_profile, profiles
 
     if args.action == "show":
         if not args.site:

@@ -86,13 +86,29 @@ def main() -> int:
                 results["bare"].append(timed([sys.executable, "-m", "bench.bare_spider", big.url("/")]))
                 store = work / f"store-{round_no}"
                 sets = [f"--set={s}" for s in SETTINGS]
-                archive_cmd = [sys.executable, "-m", "archiver.cli", "crawl", f"--start-url={big.url('/')}", f"--store={store}", *sets]
+                archive_cmd = [
+                    sys.executable,
+                    "-m",
+                    "archiver.cli",
+                    "crawl",
+                    f"--start-url={big.url('/')}",
+                    f"--store={store}",
+                    *sets,
+                ]
                 results["archiver"].append(timed(archive_cmd))
                 articles = sum(1 for _ in (store / "articles").rglob("*.json"))
                 if articles != args.pages:
                     raise RuntimeError(f"archiving crawl stored {articles} articles, expected {args.pages}")
                 shutil.rmtree(store)
-                quarter = [sys.executable, "-m", "archiver.cli", "crawl", f"--start-url={small.url('/')}", f"--store={store}", *sets]
+                quarter = [
+                    sys.executable,
+                    "-m",
+                    "archiver.cli",
+                    "crawl",
+                    f"--start-url={small.url('/')}",
+                    f"--store={store}",
+                    *sets,
+                ]
                 results["archiver-quarter"].append(timed(quarter))
                 shutil.rmtree(store)
     finally:
@@ -105,7 +121,11 @@ def main() -> int:
     for name, runs in results.items():
         wall = statistics.median(t for t, _m in runs)
         rss = statistics.median(m for _t, m in runs)
-        count = pages if name != "archiver-quarter" else args.pages // 4 + (args.pages // 4 + PER_LISTING - 1) // PER_LISTING
+        count = (
+            pages
+            if name != "archiver-quarter"
+            else args.pages // 4 + (args.pages // 4 + PER_LISTING - 1) // PER_LISTING
+        )
         print(f"{name:<26}{wall:>9.2f}{count / wall:>10.1f}{rss:>14.1f}")
     print(f"ratio archiver / bare scrapy (wall time): {arch_t / bare_t:.2f}x")
     return 0

@@ -22,9 +22,9 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from archiver.crawl.capture import CAPTURE_META_KEY
-from archiver.extract.article import extract_from_page
-from archiver.extract.page import parse_page
-from archiver.extract.pagetype import is_article, url_looks_like_article
+from archiver.extraction.article import extract_from_page
+from archiver.extraction.page import parse_page
+from archiver.extraction.pagetype import is_article, url_looks_like_article
 from archiver.urls import TrapGuard, normalize_url, origin_of
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""archiver.extract.dates: every date string of SITES.md section 4.2, every month name of section 4.1, the
+"""archiver.extraction.dates: every date string of SITES.md section 4.2, every month name of section 4.1, the
 Jamahiriya traps, Eastern digits, Hijri and death-era years, relative dates, AM/PM and zones, garbage.
 
 Expected values are written out here by hand (never derived from the module's own tables). Hijri-only dates
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archiver.extract.dates import LIBYA_TZ, find_date, normalise_digits, parse_date
+from archiver.extraction.dates import LIBYA_TZ, find_date, normalise_digits, parse_date
 
 REFERENCE = datetime(2024, 6, 15, 12, 0, tzinfo=LIBYA_TZ)
 
@@ -216,6 +216,9 @@ DIGITS_AND_ERAS = [
     ("5 مايو 1373 و.ر", ly(2005, 5, 5)),
     ("7 الطير 2005 ف", ly(2005, 4, 7)),
     ("1 سبتمبر 1969 م", ly(1969, 9, 1)),
+    ("1 من سبتمبر 2020", ly(2020, 9, 1)),
+    ("on the 5th of May 2020", ly(2020, 5, 5)),
+    ("5 مايو 1437هـ", None),  # a Gregorian month with a Hijri year is contradictory
 ]
 
 
@@ -354,6 +357,15 @@ def test_day_first_and_month_first() -> None:
     assert_same(parse_date("04/21/2019"), ly(2019, 4, 21))  # only one reading is possible
     assert_same(parse_date("21/04/2019", dayfirst=False), ly(2019, 4, 21))
     assert_same(parse_date("13-08-2020"), ly(2020, 8, 13))
+
+
+def test_spread_out_and_late_dates() -> None:
+    pad = "\n" + " " * 40
+    indented = f"<time>{pad}13{pad}أغسطس{pad}2020{pad}</time>"
+    assert_same(parse_date(indented), ly(2020, 8, 13))
+    assert_same(parse_date("March" + " " * 30 + "31,  2022"), ly(2022, 3, 31))
+    assert_same(find_date("لا تاريخ هنا " * 2000 + "طرابلس 17 مايو 2017 (وال) –"), ly(2017, 5, 17))
+    assert_same(find_date("12 " * 5000 + "نشر في 2020-08-13T20:57Z"), utc(2020, 8, 13, 20, 57))
 
 
 def test_find_date_takes_the_first_gregorian_date() -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archiver.extract.encoding import DecodedPage, content_type_charset, decode_html, repair_mojibake
+from archiver.extraction.encoding import DecodedPage, content_type_charset, decode_html, repair_mojibake
 
 LIBRARY = "أعلنت البلدية عن افتتاح مكتبة عامة جديدة في وسط المدينة، وستفتح أبوابها للقراء كل يوم من الصباح حتى المساء."
 PORT = "قال مسؤول في الميناء إن السفن التجارية عادت إلى العمل بعد توقف قصير بسبب سوء الأحوال الجوية."

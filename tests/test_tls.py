@@ -17,7 +17,9 @@ def test_untrusted_certificate_is_refused_and_trusted_one_is_archived(tmp_path: 
     with FixtureWeb([site]):
         refused = archiver(*crawl_args(site.url("/"), store=str(tmp_path / "untrusted")))
         served_before = len(site.log)
-        trusted = archiver(*crawl_args(site.url("/"), store=str(tmp_path / "trusted")), env={"SSL_CERT_FILE": str(ca_path)})
+        trusted = archiver(
+            *crawl_args(site.url("/"), store=str(tmp_path / "trusted")), env={"SSL_CERT_FILE": str(ca_path)}
+        )
     assert refused.returncode == 0, refused.stderr[-2000:]
     assert served_before == 0  # no request completed over an unverified connection
     assert not (tmp_path / "untrusted" / "articles").exists()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -25,6 +27,7 @@ from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
 logger = logging.getLogger(__name__)
 ARTICLE_CONTENT_TYPE = "application/json"
 COVERAGE_MIN_BODY_WORDS = 50
+MAX_PENDING_WRITES = 256
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,10 @@ class CrawlArchive:
         self.sites: set[str] = set()
         self.coverage_counts: dict[str, Counter[str]] = {}
         self._writers: dict[str, RotatingWarcWriter] = {}
-        self._uploads: list[Future[PutResult]] = []
-        self._uploader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-upload")
+        self._pending: deque[Future[PutResult]] = deque()
+        self._failures: list[BaseException] = []
+        # Store writes (article JSON, closed WARCs) run here, so fsyncs and uploads do not stall the crawl.
+        self._uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-write")
         self._journal_lock = threading.Lock()
         self._lock: IO[bytes] = spool.lock(crawl_id)
 
@@ -113,9 +118,22 @@ class CrawlArchive:
         ]
         return fields
 
+    def _background(self, work: Callable[..., PutResult], *args: Any) -> None:
+        """Run a store write off the reactor thread; wait for the oldest when too many are pending."""
+        self._pending.append(self._uploader.submit(work, *args))
+        while len(self._pending) > MAX_PENDING_WRITES:
+            error = self._pending.popleft().exception()
+            if error is not None:
+                self._failures.append(error)
+
+    def _store_article(self, key: str, body: bytes) -> PutResult:
+        result = self.store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)
+        self._journal(result, "article")
+        return result
+
     def _closed(self, warc: WarcFile) -> None:
         closed = self.spool.mark_closed(warc.path)
-        self._uploads.append(self._uploader.submit(self._upload, warc.key, closed))
+        self._background(self._upload, warc.key, closed)
 
     def _upload(self, key: str, path: Path) -> PutResult:
         result = self.spool.upload(self.store, key, path)
@@ -124,10 +142,10 @@ class CrawlArchive:
 
     def _journal(self, result: PutResult, kind: str) -> None:
         entry = {"key": result.key, "sha256": result.sha256, "size": result.size, "kind": kind}
-        with self._journal_lock:
+        with self._journal_lock:  # called from the store-write threads
             self.spool.append_journal(self.crawl_id, entry)
-        self.counts[f"objects_{kind}"] += 1
-        self.counts["bytes_stored"] += result.size
+            self.counts[f"objects_{kind}"] += 1
+            self.counts["bytes_stored"] += result.size
 
     def record_exchange(self, site: str, url: str, exchange: WireExchange) -> CaptureRef | None:
         """Write request, response and capture-metadata records; None when nothing usable was received."""
@@ -179,12 +197,11 @@ class CrawlArchive:
         """Store the article JSON (immutable) and link it to its capture with a metadata record."""
         key = article_key(site, article["id"], fetched_at)
         body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-        result = self.store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)
-        self._journal(result, "article")
+        self._background(self._store_article, key, body)
         fields = [
             ("article-key", key),
             ("article-id", article["id"]),
-            ("article-sha256", result.sha256),
+            ("article-sha256", hashlib.sha256(body).hexdigest()),
             ("content-hash", article["content_hash"]),
             ("extractor", json.dumps(article.get("extraction", {}), ensure_ascii=False, sort_keys=True)),
         ]
@@ -219,12 +236,11 @@ class CrawlArchive:
         for writer in self._writers.values():
             writer.close()
         self._uploader.shutdown(wait=True)
-        failures = [f.exception() for f in self._uploads if f.exception() is not None]
+        failures = self._failures + [e for f in self._pending if (e := f.exception()) is not None]
         if failures:
-            # The files stay in the spool's closed/ folder; the next run uploads them.
-            raise StoreError(
-                f"{len(failures)} WARC upload(s) failed, kept in the spool {self.spool.root}: {failures[0]}"
-            )
+            # Closed WARCs stay in the spool's closed/ folder and the next run uploads them; an article JSON that
+            # could not be stored can be extracted again from its capture.
+            raise StoreError(f"{len(failures)} store write(s) failed (WARCs kept in {self.spool.root}): {failures[0]}")
         key = write_manifest(
             self.store,
             self.spool,

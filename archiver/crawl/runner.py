@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,6 +92,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 
     from spiders.news import NewsSpider
 
+    # The CLI owns the log handlers; LOG_LEVEL (a crawl setting) still decides how chatty Scrapy is.
+    logging.getLogger("scrapy").setLevel(str(settings["LOG_LEVEL"]).upper())
     process = CrawlerProcess(settings, install_root_handler=False)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, archive=archive, targets=targets, max_pages=options.max_pages)

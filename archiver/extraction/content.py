@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from lxml import etree, html
 
-from archiver.extract.text import clean_whitespace
+from archiver.extraction.text import clean_whitespace
 
 # Where article text usually lives, most specific first; the first with enough text wins outright.
 BODY_XPATHS = (

@@ -16,16 +16,16 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html
 
-from archiver.extract import content, jsonld
-from archiver.extract.dates import find_date, parse_date
-from archiver.extract.meta import first, meta_values
-from archiver.extract.page import Page, parse_page
-from archiver.extract.text import clean_whitespace, content_hash, script_language
+from archiver.extraction import content, jsonld
+from archiver.extraction.dates import find_date, parse_date
+from archiver.extraction.meta import first, meta_values
+from archiver.extraction.page import Page, parse_page
+from archiver.extraction.text import clean_whitespace, content_hash, script_language
 from archiver.urls import normalize_url
 
 SCHEMA_VERSION = 1
 EXTRACTOR_VERSION = "generic-1"
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+")
+TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—»]|::?)\s+")
 BYLINE_PREFIX = re.compile(r"^\s*(by|written by:?|بقلم\s*:?|كتب\s*:?|كتبه\s*:?|إعداد\s*:?)\s*", re.I)
 BYLINE_XPATH = (
     ".//*[@rel='author']",
@@ -40,29 +40,39 @@ def article_id(url: str) -> str:
     return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:24]
 
 
-def _strip_site_suffix(title: str, site_names: list[str]) -> str:
-    parts = TITLE_SEPARATORS.split(title)
+def _strip_site_name(title: str, site_names: list[str], *, from_title_tag: bool = False) -> str:
+    """Drop a site name joined to the title by a separator ('... - الساحل نيوز', 'Site :: ...').
+
+    A part equal to a known site name (og:site_name, the JSON-LD publisher) always goes. From a bare <title>, where
+    a site name is conventional, a short first or last part (under 40% of the whole) goes too.
+    """
+    parts = [p.strip() for p in TITLE_SEPARATORS.split(title)]
     if len(parts) < 2:
         return title
     names = {clean_whitespace(n).lower() for n in site_names if n}
-    if parts[-1].strip().lower() in names or (len(parts[-1]) <= 30 and len(parts[-1]) < len(title) * 0.4 and names):
-        cut = title.rfind(parts[-1])
-        return title[:cut].rstrip(" |-–—:»").strip()
-    return title
+    kept = [p for p in parts if p.lower() not in names]
+    if len(kept) == len(parts) and from_title_tag:
+        longest = max(parts, key=len)
+        if len(title) - len(longest) <= len(title) * 0.4:
+            kept = [longest]
+    if not kept:
+        return title
+    start, end = title.find(kept[0]), title.rfind(kept[-1]) + len(kept[-1])
+    return title[start:end].strip()
 
 
 def _title(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[str | None, str]:
     site_names = [first(meta, "og:site_name") or "", (jsonld.text_of((obj or {}).get("publisher")) or "")]
     if obj and (headline := jsonld.text_of(obj.get("headline") or obj.get("name"))):
-        return _strip_site_suffix(clean_whitespace(headline), site_names), "json-ld"
+        return _strip_site_name(clean_whitespace(headline), site_names), "json-ld"
     if og := first(meta, "og:title", "twitter:title"):
-        return _strip_site_suffix(clean_whitespace(og), site_names), "meta"
+        return _strip_site_name(clean_whitespace(og), site_names), "meta"
     h1 = tree.find(".//h1")
     if h1 is not None and (text := clean_whitespace(h1.text_content())):
         return text, "html"
     title = tree.find(".//title")
     if title is not None and (text := clean_whitespace(title.text_content())):
-        return _strip_site_suffix(text, site_names or ["?"]), "html"
+        return _strip_site_name(text, site_names, from_title_tag=True), "html"
     return None, "none"
 
 

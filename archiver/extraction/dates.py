@@ -193,8 +193,8 @@ _TAIL = (
 # Each pattern starts by consuming a digit or a letter (its boundary look-behind comes after that first
 # character) so the regex engine can skip ahead to possible starts instead of trying every position.
 _YEAR = r"(?P<year>\d{4})(?!\d)"
-_DAY_MONTH_YEAR = re.compile(  # "13 أغسطس 2020", "16صفر 1438هـ", "28th, May 2025", "5 الربيع 1372"
-    rf"(?P<day>\d(?<![\d:]\d)\d?+)(?:st|nd|rd|th)?+[\s,]*+(?:of\s++)?+"
+_DAY_MONTH_YEAR = re.compile(  # "13 أغسطس 2020", "16صفر 1438هـ", "28th, May 2025", "1 من سبتمبر 2020"
+    rf"(?P<day>\d(?<![\d:]\d)\d?+)(?:st|nd|rd|th)?+[\s,]*+(?:(?:of|من)\s++)?+"
     rf"(?P<month>(?>{_alternation([*GREGORIAN_MONTHS, *_HIJRI], guard=True)})){_NOT_LETTER_AFTER}[\s.,\-–/]*+"
     rf"{_YEAR}{_ERA}{_TAIL}"
 )
@@ -202,7 +202,7 @@ _DAY_MONTH_YEAR = re.compile(  # "13 أغسطس 2020", "16صفر 1438هـ", "28t
 # first and the month looked up just before them, which is far cheaper than trying month names everywhere.
 _DAY_YEAR = re.compile(rf"(?P<day>\d(?<![\d:]\d)\d?+)(?!\d)(?:st|nd|rd|th)?+[\s,]*+{_YEAR}{_ERA}{_TAIL}")
 _MONTH_BEFORE = re.compile(rf"(?P<month>{_alternation(_NAMED_MONTHS)}){_NOT_LETTER_AFTER}\.?\s*\Z")
-_MONTH_BEFORE_SPAN = 24  # longest name ("كانون الثاني") plus a dot and spaces
+_MONTH_BEFORE_SPAN = 64  # longest name ("كانون الثاني") plus a dot and (indentation) spaces
 _NUMERIC_DMY = re.compile(  # "10.11.2016", "01 / 05/ 2022م", "07/03/13" (two-digit years only with "/")
     r"(?P<day>\d(?<![\d./:]\d)\d?+)\s?+(?P<sep>[./-])\s?+(?P<month>\d\d?+)\s?+(?P=sep)\s?+"
     rf"(?P<year>\d{{4}}|(?<=/)\d\d)(?!\d|[./]\d){_ERA}{_TAIL}"
@@ -212,6 +212,7 @@ _NUMERIC_YMD = re.compile(  # ISO 8601 and "2020/10/22"
     rf"(?!\d|[./]\d){_ERA}{_TAIL}"
 )
 _YEAR_LIKE = re.compile(r"\d(?:\d{3}|/\d\d(?!\d|[./]\d))")
+_YEAR_REACH = 1000  # a match starts at most this far before its year (day, month name, markup indentation)
 _AGO_ARABIC = re.compile(  # "منذ ساعتين", "منذ 2 أيام", "قبل يومين", "حوالي 6 سنوات"
     rf"(?P<prefix>{_alternation(RELATIVE_PREFIXES)})\s*(?P<count>\d+)?\s*(?P<unit>{_alternation(_UNITS)})"
     rf"{_NOT_LETTER_AFTER}"
@@ -307,14 +308,17 @@ def _read(match: re.Match[str], folded: str, dayfirst: bool, max_year: int) -> _
 
 
 def _absolute(folded: str, dayfirst: bool, max_year: int) -> datetime | None:
-    """The first Gregorian reading, else the first Hijri one. Scanning stops early once a Gregorian date is
-    known: later patterns only need to look a little past it (a date with its time is far shorter)."""
-    if not _YEAR_LIKE.search(folded):  # every pattern needs a year: skip digit-dense text without one
+    """The first Gregorian reading, else the first Hijri one. Scanning starts shortly before the first
+    year-like number and stops shortly after the first Gregorian date found (a date with its time is short);
+    look-behinds still see the text before the scan's start."""
+    first_year = _YEAR_LIKE.search(folded)
+    if first_year is None:  # every pattern needs a year: skip digit-dense text without one
         return None
+    begin = max(0, first_year.start() - _YEAR_REACH)
     best: _Candidate | None = None
     for pattern in (_DAY_MONTH_YEAR, _NUMERIC_DMY, _NUMERIC_YMD, _DAY_YEAR):
-        end = len(folded) if best is None or best.hijri else min(len(folded), best.start + 400)
-        for match in pattern.finditer(folded, 0, end):
+        end = len(folded) if best is None or best.hijri else min(len(folded), best.start + _YEAR_REACH * 2)
+        for match in pattern.finditer(folded, begin, end):
             try:
                 candidate = _read(match, folded, dayfirst, max_year)
             except (ValueError, OverflowError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lxml import etree, html
 
-from archiver.extract.encoding import DecodedPage, decode_html
+from archiver.extraction.encoding import DecodedPage, decode_html
 
 MAX_PARSE_CHARS = 4_000_000  # beyond this a page is not a news article; parse the head of it only
 
