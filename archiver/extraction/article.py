@@ -16,11 +16,12 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html
 
-from archiver.extraction import content, jsonld
+from archiver.extraction import content, jsonld, rules, sources
 from archiver.extraction.dates import find_date, parse_date
 from archiver.extraction.meta import first, meta_values
 from archiver.extraction.page import Page, parse_page
 from archiver.extraction.text import clean_whitespace, content_hash, script_language
+from archiver.sites import profile_for_host
 from archiver.urls import normalize_url
 
 SCHEMA_VERSION = 1
@@ -163,29 +164,58 @@ def extract_article(body: bytes, url: str, headers: Mapping[str, str] | None = N
 
 def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     tree = page.tree
+    profile = profile_for_host(urlsplit(page.url).hostname)
     obj = jsonld.article_object(tree)
     meta = meta_values(tree)
     method: dict[str, str] = {}
+    layer = f"profile:{profile.id}" if profile else "profile"
+    site_names = [first(meta, "og:site_name") or "", *(profile.site_names if profile else ())]
 
     title, method["title"] = _title(obj, meta, tree)
+    if profile and (ruled := rules.first_text(tree, profile, "title")):
+        title, method["title"] = _strip_site_name(ruled, site_names), layer
+    elif title:
+        title = _strip_site_name(title, site_names)
     authors, method["authors"] = _authors(obj, meta, tree)
+    if profile and (names := rules.all_texts(tree, profile, "authors")):
+        authors, method["authors"] = [clean_whitespace(BYLINE_PREFIX.sub("", n)) for n in names], layer
+    if profile:
+        not_people = {n.lower() for n in site_names if n}
+        authors = [a for a in authors if a and a.lower() not in not_people]
 
     work = copy.deepcopy(tree.find("body") if tree.find("body") is not None else tree)
-    content.strip_boilerplate(work)
-    container, how = content.main_container(work)
-    paragraphs = content.paragraphs(container) if container is not None else []
-    if title and paragraphs and clean_whitespace(paragraphs[0]) == title:
-        paragraphs = paragraphs[1:]  # the headline repeated inside the article element
+    container = rules.first_element(work, profile, "body") if profile else None
+    if container is not None:
+        content.strip_boilerplate(container)
+        how = layer
+    else:
+        content.strip_boilerplate(work)
+        container, how = content.main_container(work)
+    extra = profile.boilerplate_patterns if profile else ()
+    items = content.paragraph_items(container, extra) if container is not None else []
+    if title and items and items[0][0] == title:
+        items = items[1:]  # the headline repeated inside the article element
+    paragraphs, original_source = sources.lift_source(items, page.url)
     body_text = "\n\n".join(paragraphs)
     method["body"] = how if body_text else "none"
+    method["original_source"] = "source-line" if original_source else "none"
     if obj and (ld_body := jsonld.text_of(obj.get("articleBody"))) and len(ld_body) > len(body_text) * 1.3:
         body_text, method["body"] = ld_body.strip(), "json-ld"
 
     published, updated, method["published_at"] = _dates(obj, meta, tree, container)
+    raw_date = rules.first_text(tree, profile, "published_at") if profile else None
+    if raw_date and (ruled_date := parse_date(raw_date) or find_date(raw_date)):
+        published, method["published_at"] = _iso(ruled_date), layer
     section = (jsonld.text_of(obj.get("articleSection")) if obj else None) or first(meta, "article:section")
     method["section"] = "json-ld" if obj and obj.get("articleSection") else ("meta" if section else "none")
+    if profile and (ruled_section := rules.first_text(tree, profile, "section")):
+        section, method["section"] = ruled_section, layer
     tags = (jsonld.keywords(obj.get("keywords")) if obj else []) or meta.get("article:tag", [])
+    if profile and (ruled_tags := rules.all_texts(tree, profile, "tags")):
+        tags = ruled_tags
     subtitle = jsonld.text_of(obj.get("alternativeHeadline")) if obj else None
+    if profile and (ruled_subtitle := rules.first_text(tree, profile, "subtitle")):
+        subtitle = ruled_subtitle
     canonical = tree.find(".//link[@rel='canonical']")
     canonical_url = (
         urljoin(page.url, canonical.get("href", "")) if canonical is not None and canonical.get("href") else None
@@ -196,7 +226,7 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
         "id": article_id(page.url),
         "url": page.url,
         "canonical_url": canonical_url,
-        "site": (urlsplit(page.url).hostname or "").lower(),
+        "site": profile.id if profile else (urlsplit(page.url).hostname or "").lower(),
         "language": _language(page, meta, f"{title or ''} {body_text}", headers),
         "title": title,
         "subtitle": clean_whitespace(subtitle) if subtitle else None,
@@ -207,7 +237,7 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
         "tags": [clean_whitespace(t) for t in tags],
         "body": body_text,
         "images": _images(obj, meta, container, page.url),
-        "original_source": None,
+        "original_source": original_source,
         "content_hash": content_hash(title, body_text),
         "extraction": {
             "method": method,

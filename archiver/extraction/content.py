@@ -77,9 +77,11 @@ def _link_chars(element: html.HtmlElement) -> int:
     return sum(len(a.text_content()) for a in element.iterfind(".//a"))
 
 
-def paragraphs(container: html.HtmlElement) -> list[str]:
-    """Paragraph texts in document order; nested paragraph tags are not read twice."""
-    out: list[str] = []
+def paragraph_items(
+    container: html.HtmlElement, extra_boilerplate: tuple[re.Pattern[str], ...] = ()
+) -> list[tuple[str, html.HtmlElement]]:
+    """(text, element) per paragraph in document order; nested paragraph tags are not read twice."""
+    out: list[tuple[str, html.HtmlElement]] = []
     for element in container.iter(*PARAGRAPH_TAGS):
         if any(isinstance(a.tag, str) and a.tag in PARAGRAPH_TAGS for a in element.iterancestors()):
             continue
@@ -88,16 +90,21 @@ def paragraphs(container: html.HtmlElement) -> list[str]:
             continue
         if element.tag == "li" and _link_chars(element) >= len(text) * 0.5:
             continue  # link lists inside the body ('related' bullets)
-        if BOILERPLATE_PARAGRAPH.match(text):
+        if BOILERPLATE_PARAGRAPH.match(text) or any(p.search(text) for p in extra_boilerplate):
             continue
-        out.append(text)
+        out.append((text, element))
     if not out:
         # Legacy pages put text straight into a <td> or <div>, paragraphs separated by <br>.
         for br in container.iter("br"):
             br.tail = "\n" + (br.tail or "")
         text = "".join(container.itertext())
-        out = [line for line in (clean_whitespace(p) for p in re.split(r"\n\s*\n|\n", text)) if line]
+        lines = (clean_whitespace(p) for p in re.split(r"\n\s*\n|\n", text))
+        out = [(line, container) for line in lines if line and not any(p.search(line) for p in extra_boilerplate)]
     return out
+
+
+def paragraphs(container: html.HtmlElement) -> list[str]:
+    return [text for text, _element in paragraph_items(container)]
 
 
 def _score(element: html.HtmlElement) -> float:
