@@ -166,9 +166,9 @@ def repair_mojibake(text: str) -> str | None:
     letter happens to meet a punctuation mark that cp1256 shares with UTF-8 continuation bytes is left alone.
     Only whole non-ASCII words that re-encode to valid UTF-8 are replaced; anything else stays as it was.
     """
-    words = [match.group() for match in islice(_NON_ASCII_RUN.finditer(text), MOJIBAKE_SAMPLE_WORDS)]
     if not any(shape.has_run(text) for shape in _MOJIBAKE_SHAPES):
         return None
+    words = [match.group() for match in islice(_NON_ASCII_RUN.finditer(text), MOJIBAKE_SAMPLE_WORDS)]
     total = sum(len(word) for word in words)
     best: tuple[int, _MojibakeShape] | None = None
     for shape in _MOJIBAKE_SHAPES:
