@@ -35,7 +35,7 @@ TAGS = ["p", "div", "article", "h1", "time", "a", "script", "table", "td", "br",
 @given(st.binary(max_size=4000))
 def test_arbitrary_bytes(body: bytes) -> None:
     article = extract(body, "http://example.ly/news/1")
-    assert SPEC_FIELDS <= set(article)
+    assert set(article) >= SPEC_FIELDS
 
 
 @st.composite
@@ -80,7 +80,7 @@ def test_arbitrary_html(markup: str, encoding: str) -> None:
         "http://example.ly/2024/01/01/x/",
         {"Content-Type": f"text/html; charset={encoding}"},
     )
-    assert SPEC_FIELDS <= set(article)
+    assert set(article) >= SPEC_FIELDS
     assert isinstance(article["body"], str)
 
 
@@ -101,10 +101,10 @@ def test_a_10mb_page_returns() -> None:
 def test_10000_deep_nesting_returns() -> None:
     body = ("<html><body>" + "<div>" * 10_000 + "<p>نص عميق جدا</p>" + "</div>" * 10_000 + "</body></html>").encode()
     article = extract(body, "http://example.ly/news/1")
-    assert SPEC_FIELDS <= set(article)
+    assert set(article) >= SPEC_FIELDS
 
 
 @pytest.mark.timeout(60)
 def test_many_links_and_paragraphs_return() -> None:
     body = ("<html><body>" + "<ul>" + "<li><a href='/x'>رابط</a></li>" * 50_000 + "</ul></body></html>").encode()
-    assert SPEC_FIELDS <= set(extract(body, "http://example.ly/"))
+    assert set(extract(body, "http://example.ly/")) >= SPEC_FIELDS
