@@ -11,13 +11,14 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 
 from archiver.extraction import content, jsonld, rules, sources
-from archiver.extraction.dates import find_date, parse_date
+from archiver.extraction.dates import LIBYA_TZ, find_date, parse_date
 from archiver.extraction.meta import first, meta_values
 from archiver.extraction.page import Page, parse_page
 from archiver.extraction.text import clean_whitespace, content_hash, script_language
@@ -99,7 +100,10 @@ def _dates(
     meta: dict[str, list[str]],
     tree: html.HtmlElement,
     body_container: html.HtmlElement | None,
+    reference: datetime | None = None,
 ) -> tuple[str | None, str | None, str]:
+    """Publication and update dates, and the layer that gave them. `reference` (when the page was fetched)
+    resolves relative dates such as 'منذ ساعتين'."""
     if obj and (raw := jsonld.text_of(obj.get("datePublished"))) and (published := parse_date(raw)):
         modified = jsonld.text_of(obj.get("dateModified"))
         return _iso(published), _iso(parse_date(modified) if modified else None), "json-ld"
@@ -112,17 +116,26 @@ def _dates(
     )
     for time_el in list(scope.iter("time")) + list(tree.iter("time")):
         value = time_el.get("datetime") or time_el.text_content()
-        if value and (published := parse_date(value)):
+        if value and (published := parse_date(value, reference=reference)):
             return _iso(published), None, "html-time"
     # A dateline at the top of the text, or in the cells/blocks just around it (legacy table layouts).
     element = body_container
     for _level in range(3):
         if element is None:
             break
-        if published := find_date(clean_whitespace(element.text_content())[:400]):
+        if published := find_date(clean_whitespace(" ".join(element.itertext()))[:400], reference=reference):
             return _iso(published), None, "dateline"
         element = element.getparent()
     return None, None, "none"
+
+
+def _fetched_at(headers: Mapping[str, str] | None) -> datetime | None:
+    """The server's Date header: the capture time that relative dates count back from."""
+    value = next((v for k, v in (headers or {}).items() if k.lower() == "date"), None)
+    try:
+        return parsedate_to_datetime(value).astimezone(LIBYA_TZ) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _images(
@@ -201,9 +214,12 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
     if obj and (ld_body := jsonld.text_of(obj.get("articleBody"))) and len(ld_body) > len(body_text) * 1.3:
         body_text, method["body"] = ld_body.strip(), "json-ld"
 
-    published, updated, method["published_at"] = _dates(obj, meta, tree, container)
+    published, updated, method["published_at"] = _dates(obj, meta, tree, container, _fetched_at(headers))
     raw_date = rules.first_text(tree, profile, "published_at") if profile else None
-    if raw_date and (ruled_date := parse_date(raw_date) or find_date(raw_date)):
+    reference = _fetched_at(headers)
+    if raw_date and (
+        ruled_date := parse_date(raw_date, reference=reference) or find_date(raw_date, reference=reference)
+    ):
         published, method["published_at"] = _iso(ruled_date), layer
     section = (jsonld.text_of(obj.get("articleSection")) if obj else None) or first(meta, "article:section")
     method["section"] = "json-ld" if obj and obj.get("articleSection") else ("meta" if section else "none")

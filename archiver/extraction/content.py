@@ -48,12 +48,53 @@ DROP_TAGS = (
 PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote", "li", "pre"})
 _BODY_XPATHS = tuple(etree.XPath(x) for x in BODY_XPATHS)
 MIN_BODY_CHARS = 80
-# Paragraphs that are navigation in disguise ('Read also', RSS footers, back-to-top buttons).
+# Paragraphs that are navigation in disguise. Prefixes start a 'read also' line that goes on with a headline;
+# whole lines are buttons and headings that are nothing else (SITES.md §3). RSS footers ('The post ... appeared
+# first on ...') are source lines: sources.py lifts them into original_source.
+BOILERPLATE_PREFIXES = (
+    "اقرأ أيضا",
+    "اقرأ أيضاً",
+    "إقرأ أيضا",
+    "إقرأ أيضاً",
+    "اقرأ ايضا",
+    "طالع أيضا",
+    "شاهد أيضا",
+    "Read also",
+    "Read more:",
+    "See also:",
+    "Related:",
+)
+BOILERPLATE_LINES = (
+    "أخبار ذات صلة",
+    "مقالات ذات صلة",
+    "زر الذهاب إلى الأعلى",
+    "اترك تعليقاً",
+    "اترك تعليقا",
+    "شارك",
+    "شارك الخبر",
+    "شارك هذا المقال",
+    "Read more",
+    "Read More »",
+    "Related Articles",
+    "Related",
+    "Related Topics",
+    "Share this",
+    "Share",
+    "Back to top button",
+    "Show More",
+    "More Posts",
+    "Send Us A Message",
+    "Post image",
+    "Blog Archives",
+    "In this article",
+    "Posted in:",
+)
 BOILERPLATE_PARAGRAPH = re.compile(
-    r"^(اقرأ أيضا|اقرأ أيضاً|إقرأ أيضا|أخبار ذات صلة|مقالات ذات صلة|زر الذهاب إلى الأعلى|اترك تعليقاً|شارك|"
-    r"Read also|Read more|Related Articles|Related|Share this|Back to top button|Show More|More Posts|"
-    r"Send Us A Message|"
-    r"The post .{1,300} (appeared first|first appeared) on .{1,120}\.?$)",
+    "^(?:"
+    + "|".join(re.escape(p) for p in BOILERPLATE_PREFIXES)
+    + ")|^(?:"
+    + "|".join(re.escape(line) for line in BOILERPLATE_LINES)
+    + r")\s*[:.…]?\s*$",
     re.I,
 )
 
