@@ -61,6 +61,7 @@ def test_warcinfo_names_the_software_settings_and_digest_convention(crawled: Cra
         assert "software: libya-news-archiver/" in fields
         assert "payload-digest: sha1 over the HTTP body as stored" in fields
         assert "setting-user_agent:" in fields
+        assert "headers-rebuilt: none" in fields
 
 
 def test_gzip_body_chunking_repeated_headers_and_reason_phrase_are_kept(crawled: CrawledArchive) -> None:

@@ -111,6 +111,8 @@ class CrawlArchive:
             ("isPartOf", self.crawl_id),
             ("site", site),
             ("capture-method", "wire bytes tapped from the Twisted HTTP/1.1 connection (after TLS)"),
+            ("capture-fidelity", "wire: status line, headers and body as received; requests as sent"),
+            ("headers-rebuilt", "none"),
             ("payload-digest", records.PAYLOAD_DIGEST_CONVENTION),
         ]
         fields += [
@@ -170,14 +172,15 @@ class CrawlArchive:
             moment=moment,
             ip=exchange.peer_ip,
         )
-        evidence = [
-            ("capture-fidelity", "wire"),
-            ("headers-rebuilt", "none"),
-            ("connection-reused", "yes" if exchange.connection_reused else "no"),
-            *((f"tls-{name}", value) for name, value in sorted(exchange.tls.items())),
-        ]
-        metadata = records.metadata_record(uri, evidence, refers_to=response_id, moment=moment)
-        locations = self._writer(site).write_event([response, request, metadata], moment)
+        event = [response, request]
+        if exchange.tls:
+            # TLS evidence (certificate fingerprint, protocol, cipher) for fact-checkers; plain HTTP has none.
+            evidence = [
+                ("connection-reused", "yes" if exchange.connection_reused else "no"),
+                *((f"tls-{name}", value) for name, value in sorted(exchange.tls.items())),
+            ]
+            event.append(records.metadata_record(uri, evidence, refers_to=response_id, moment=moment))
+        locations = self._writer(site).write_event(event, moment)
         self.counts["captures"] += 1
         self.counts[f"status_{status}"] += 1
         where = locations[0]

@@ -29,7 +29,11 @@ def load_cases() -> list[Case]:
     cases = []
     for folder in sorted(p for p in CASES.iterdir() if p.is_dir()):
         data = json.loads((folder / "case.json").read_text(encoding="utf-8"))
-        cases.append(Case(folder.name, data["url"], data.get("headers", {}), data["expected"], (folder / "page.html").read_bytes()))
+        cases.append(
+            Case(
+                folder.name, data["url"], data.get("headers", {}), data["expected"], (folder / "page.html").read_bytes()
+            )
+        )
     return cases
 
 

@@ -1,0 +1,49 @@
+"""Registered site profiles: every profile loads, names real domains, and `archiver sites` shows them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from archiver.extraction.rules import compiled
+from archiver.sites import SELECTOR_FIELDS, profile_for_host, profiles
+from spiders.profiles import targets_for_sites
+from tests.conftest import archiver
+
+
+def test_every_profile_is_complete_and_its_rules_compile() -> None:
+    assert profiles(), "no site profiles registered"
+    for profile in profiles().values():
+        assert re.fullmatch(r"[a-z0-9-]+", profile.id)
+        assert profile.language in ("ar", "en")
+        assert profile.domains and profile.start_urls
+        assert all(u.startswith("https://") or u.startswith("http://") for u in profile.start_urls + profile.feeds)
+        assert set(profile.selectors) <= set(SELECTOR_FIELDS)
+        for selector in profile.selectors.values():
+            compiled(selector)  # raises on a bad CSS or XPath selector
+        assert len(profile.schedule.split()) == 5
+
+
+def test_profiles_are_found_by_host() -> None:
+    for profile in profiles().values():
+        for domain in profile.domains:
+            assert profile_for_host(domain) is profile
+    assert profile_for_host("example.org") is None
+
+
+def test_crawl_targets_stay_on_profile_domains() -> None:
+    for profile in profiles().values():
+        (target,) = targets_for_sites([profile.id])
+        assert target.site == profile.id
+        assert {o.split(":")[0] for o in target.origins} == set(profile.domains)
+
+
+def test_sites_cli_lists_and_shows() -> None:
+    listed = archiver("sites", "list")
+    assert listed.returncode == 0
+    assert {line.split()[0] for line in listed.stdout.splitlines()} == set(profiles())
+    some = next(iter(profiles()))
+    shown = archiver("sites", "show", some)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == some
+    missing = archiver("sites", "show", "nope")
+    assert missing.returncode == 2 and "unknown site 'nope'" in missing.stderr
