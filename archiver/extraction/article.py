@@ -195,7 +195,9 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
         not_people = {n.lower() for n in site_names if n}
         authors = [a for a in authors if a and a.lower() not in not_people]
 
-    work = copy.deepcopy(tree.find("body") if tree.find("body") is not None else tree)
+    original_body = tree.find("body") if tree.find("body") is not None else tree
+    work = copy.deepcopy(original_body)  # boilerplate is cut from a copy; dates and bylines stay readable
+    twins = dict(zip(work.iter(), original_body.iter(), strict=False))
     container = rules.first_element(work, profile, "body") if profile else None
     if container is not None:
         content.strip_boilerplate(container)
@@ -214,7 +216,8 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
     if obj and (ld_body := jsonld.text_of(obj.get("articleBody"))) and len(ld_body) > len(body_text) * 1.3:
         body_text, method["body"] = ld_body.strip(), "json-ld"
 
-    published, updated, method["published_at"] = _dates(obj, meta, tree, container, _fetched_at(headers))
+    original_container = twins.get(container) if container is not None else None
+    published, updated, method["published_at"] = _dates(obj, meta, tree, original_container, _fetched_at(headers))
     raw_date = rules.first_text(tree, profile, "published_at") if profile else None
     reference = _fetched_at(headers)
     if raw_date and (

@@ -282,8 +282,12 @@ def feed_site(host: str = "127.0.0.3") -> Site:
 
 # --------------------------------------------------------------------------------------------------------------
 # 3. Legacy table layout, windows-1256 declared only in a meta tag, query-string URLs and a print-view trap.
-LEGACY_ARTICLES = [(101, "market", 4, "14 فبراير 2018 - 12:40"), (102, "health", 5, "3 مارس 2018 - 09:10")]
-LEGACY_ISO = {101: "2018-02-14T12:40:00+02:00", 102: "2018-03-03T09:10:00+02:00"}
+LEGACY_ARTICLES = [
+    (101, "market", 4, "14 فبراير 2018 - 12:40"),
+    (102, "health", 5, "3 مارس 2018 - 09:10"),
+    (103, "road", 6, "الجمعة 12 الحرث 1372 و.ر"),  # Jamahiriya calendar: month 11, years from the Prophet's death
+]
+LEGACY_ISO = {101: "2018-02-14T12:40:00+02:00", 102: "2018-03-03T09:10:00+02:00", 103: "2004-11-12T00:00:00+02:00"}
 LEGACY_NAME = "صحيفة الوادي"
 
 
@@ -361,5 +365,102 @@ def robots_down_site(host: str = "127.0.0.5") -> Site:
     return site
 
 
+# --------------------------------------------------------------------------------------------------------------
+# 5. An aggregator in the libyaakhbar.com structure (WordPress "Voice" theme): reposts with source lines, Eastern
+#    Arabic digits in dates, RSS footers of the source, an 'about the source' box.
+AGGREGATOR_ARTICLES = [
+    # path, topic, city, date as shown, ISO, source name, source URL (None: named without a link), footer kind
+    (
+        "/libya-news/1239964.html",
+        "water",
+        7,
+        "٢٣ نوفمبر ٢٠٢٤ - ١٠:١٥",
+        "2024-11-23T10:15:00+02:00",
+        "بوابة الوسط",
+        "https://alwasat.ly/news/libya/292227",
+        "read-at-source",
+    ),
+    (
+        "/libya-news/1240102.html",
+        "school",
+        8,
+        "٢٤ نوفمبر ٢٠٢٤ - ٠٨:٤٠",
+        "2024-11-24T08:40:00+02:00",
+        "صحيفة المرصد الليبية",
+        None,
+        "rss-footer",
+    ),
+    (
+        "/business-news/2767506.html",
+        "market",
+        9,
+        "٢٥ نوفمبر ٢٠٢٤ - ١٩:٠٥",
+        "2024-11-25T19:05:00+02:00",
+        "عين ليبيا",
+        "https://eanlibya.com/archives/158651",
+        "read-at-source",
+    ),
+]
+AGGREGATOR_HEADER = "ليبيا الان"
+
+
+def _aggregator_article(
+    site: Site, path: str, topic: str, city: int, shown: str, iso: str, source: str, source_url: str | None, footer: str
+) -> Reply:
+    title, paragraphs = article_text(topic, city, extra=1)
+    named = f'<a href="{source_url}" rel="nofollow">{source}</a>' if source_url else source
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    tail = (
+        f"<p>The post {escape(title)} first appeared on {source}.</p>"
+        if footer == "rss-footer"
+        else f"<p>يمكنك ايضا قراءة الخبر في المصدر من {named}</p>"
+    )
+    html = f"""<!DOCTYPE html><html dir="rtl" lang="ar"><head><meta charset="UTF-8">
+<title>{escape(title)} | {AGGREGATOR_HEADER}</title></head>
+<body class="single"><header id="header"><div class="site-title"><a href="/">{AGGREGATOR_HEADER}</a></div>
+<nav id="vce-main-navigation"><ul><li><a href="/libya-news">اخبار ليبيا الان</a></li><li><a href="/business-news">اقتصاد</a></li></ul></nav></header>
+<div id="content" class="container"><div id="primary" class="vce-main-content"><article class="vce-single post">
+<header class="entry-header"><h1 class="entry-title">{escape(title)}</h1>
+<div class="entry-meta"><div class="meta-item date"><span class="updated">{shown}</span></div></div></header>
+<div class="entry-content"><p>مصدر الخبر / {named}</p>
+{body}
+{tail}
+</div>
+<div class="vce-share-bar"><a href="#">فيسبوك</a><a href="#">تويتر</a></div>
+<div class="source-box"><h4>عن مصدر الخبر</h4><p>{source}</p></div>
+</article></div>
+<aside id="sidebar"><div class="widget"><h4 class="widget-title">آخر الأخبار</h4><ul><li><a href="{AGGREGATOR_ARTICLES[0][0]}">خبر</a> <span>٢٠ نوفمبر ٢٠٢٤</span></li></ul></div></aside>
+</div><footer id="footer">{AGGREGATOR_HEADER} &copy; ٢٠٢٤</footer></body></html>"""
+    original = {"name": source, "url": source_url}
+    _expected(
+        site,
+        path,
+        title=title,
+        published_at=iso,
+        authors=[],
+        paragraphs=paragraphs,
+        language="ar",
+        original_source=original,
+    )
+    return Reply(body=html.encode("utf-8"))
+
+
+def aggregator_site(host: str = "127.0.0.6") -> Site:
+    site = Site("aggregator", host)
+    for article in AGGREGATOR_ARTICLES:
+        site.add(article[0], lambda req, a=article: _aggregator_article(req.site, *a))
+        _aggregator_article(site, *article)
+    items = "".join(
+        f'<article class="vce-post"><h2 class="entry-title"><a href="{a[0]}">{escape(article_text(a[1], a[2])[0])}</a></h2>'
+        f'<div class="date"><span class="updated">{a[3]}</span></div></article>'
+        for a in AGGREGATOR_ARTICLES
+    )
+    listing = f"""<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="UTF-8"><title>{AGGREGATOR_HEADER}</title></head>
+<body><div class="vce-loop-wrap">{items}</div></body></html>"""
+    site.add("/", Reply(body=listing.encode()))
+    site.add("/libya-news", Reply(body=listing.encode()))
+    return site
+
+
 def all_sites() -> list[Site]:
-    return [sahil_site(), feed_site(), legacy_site(), robots_down_site()]
+    return [sahil_site(), feed_site(), legacy_site(), robots_down_site(), aggregator_site()]
