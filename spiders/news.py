@@ -22,7 +22,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from archiver.crawl.capture import CAPTURE_META_KEY
-from archiver.extraction.article import extract_from_page
+from archiver.extraction.article import article_id, extract_from_page
 from archiver.extraction.page import parse_page
 from archiver.extraction.pagetype import is_article, url_looks_like_article
 from archiver.urls import TrapGuard, normalize_url, origin_of
@@ -84,8 +84,16 @@ class CrawlTarget:
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, archive: Any, targets: list[CrawlTarget], max_pages: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        archive: Any,
+        targets: list[CrawlTarget],
+        max_pages: int | None = None,
+        known_article_ids: frozenset[str] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self.known_article_ids = known_article_ids  # archived already: not fetched again (incremental crawl)
         self.archive = archive
         self.targets = targets
         self.max_pages = max_pages
@@ -114,6 +122,10 @@ class NewsSpider(scrapy.Spider):
             return None
         key = normalize_url(url)
         if key in self._seen:
+            return None
+        if self.known_article_ids and article_id(url) in self.known_article_ids:
+            self._seen.add(key)
+            self.crawler.stats.inc_value("archiver/already_archived")
             return None
         if not trusted and not self.traps.allow(url):
             return None

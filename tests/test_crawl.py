@@ -118,3 +118,19 @@ def test_max_pages_bounds_the_crawl(tmp_path: Path) -> None:
     discovery = ("/robots.txt", "/sitemap.xml", "/sitemap_index.xml", "/post-sitemap.xml", "/feed/")
     pages = [p for _m, p in sahil.log if p not in discovery]
     assert len(pages) <= 3
+
+
+def test_a_second_crawl_does_not_fetch_archived_articles_again(tmp_path: Path) -> None:
+    feed = feed_site("127.0.0.15")
+    store = str(tmp_path / "a")
+    with FixtureWeb([feed]):
+        first = archiver(*crawl_args(feed.url("/"), store=store))
+        fetched_first = [p for _m, p in feed.log if p.startswith("/news/")]
+        feed.log.clear()
+        second = archiver(*crawl_args(feed.url("/"), store=store))
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-2000:]
+    assert len(set(fetched_first)) == 4
+    assert [p for _m, p in feed.log if p.startswith("/news/")] == []  # incremental: known articles skipped
+    assert "/feed/" in [p for _m, p in feed.log]  # discovery still runs
+    assert len(_articles(Path(store))) == 4
+    assert len(list((Path(store) / "crawls").iterdir())) == 2

@@ -14,7 +14,7 @@ from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
 from archiver.errors import ConfigError
 from archiver.spool import Spool
-from archiver.store import open_store
+from archiver.store import Store, open_store
 from archiver.warc.records import utcnow
 
 
@@ -42,6 +42,17 @@ class CrawlResult:
 
 def new_crawl_id(moment: datetime) -> str:
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def archived_article_ids(store: Store, sites: list[str]) -> set[str]:
+    """Ids of the articles already archived for these sites, read from the store's keys alone."""
+    ids = set()
+    for site in sites:
+        for info in store.list(f"articles/{site}/"):
+            parts = info.key.split("/")
+            if len(parts) == 4:
+                ids.add(parts[2])
+    return ids
 
 
 def validate_start_url(url: str) -> str:
@@ -96,7 +107,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     logging.getLogger("scrapy").setLevel(str(settings["LOG_LEVEL"]).upper())
     process = CrawlerProcess(settings, install_root_handler=False)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, archive=archive, targets=targets, max_pages=options.max_pages)
+    known = frozenset(archived_article_ids(store, [t.site for t in targets]))
+    process.crawl(crawler, archive=archive, targets=targets, max_pages=options.max_pages, known_article_ids=known)
     process.start()
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
