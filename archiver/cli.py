@@ -89,6 +89,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from archiver.store import open_store
+    from archiver.verify import verify_store
+
+    report = verify_store(open_store(args.store))
+    for problem in report.problems:
+        print(problem)
+    summary = f"{report.objects} objects, {report.warc_files} WARC files, {report.articles} articles checked"
+    print(f"{summary}: {'intact' if report.intact else f'{len(report.problems)} problem(s)'}", file=sys.stderr)
+    return 0 if report.intact else 1
+
+
 def cmd_sites(args: argparse.Namespace) -> int:
     from archiver.sites import get_profile, profiles
 
@@ -135,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--to", dest="date_to", type=_date, help="published on or before DATE")
     exp.add_argument("--language", help="ar, en, ...")
     exp.set_defaults(handler=cmd_export)
+
+    ver = sub.add_parser("verify", help="re-hash every object and check every WARC record and article link")
+    ver.add_argument("--store")
+    ver.set_defaults(handler=cmd_verify)
 
     ext = sub.add_parser("extract", help="extract article fields from a saved page")
     ext.add_argument("--url", required=True, help="the URL the page was fetched from")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -138,6 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A crawler dropping a connection (a size limit, a TLS refusal) is expected here, not a fixture bug.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
 
     def __init__(self, site: Site, port: int) -> None:
         self.site = site

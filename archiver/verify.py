@@ -1,0 +1,115 @@
+"""Verify a store end to end: manifests against objects, WARC records against their digests and links, and every
+article against the record it cites. Reads the store alone, streaming; reports every problem, stops at none."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from archiver.errors import NotFoundError
+from archiver.store import Store
+from archiver.store.base import CHUNK
+from archiver.warc.members import TruncatedMember, iter_members
+from archiver.warc.validate import parse_record, validate
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    objects: int
+    warc_files: int
+    articles: int
+    problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _sha256(store: Store, key: str) -> str:
+    digest = hashlib.sha256()
+    with store.open(key) as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _manifest_problems(store: Store, listed: dict[str, str]) -> Iterator[str]:
+    for info in store.list("crawls/"):
+        if not info.key.endswith("/manifest.json"):
+            continue
+        try:
+            with store.open(info.key) as handle:
+                manifest = json.loads(handle.read())
+            entries = manifest["objects"]
+        except (ValueError, KeyError, TypeError) as exc:
+            yield f"{info.key}: unreadable manifest ({exc.__class__.__name__})"
+            continue
+        for entry in entries:
+            key, want = str(entry.get("key")), str(entry.get("sha256"))
+            listed[key] = want
+            try:
+                got = _sha256(store, key)
+            except NotFoundError:
+                yield f"{key}: listed in {info.key} but missing from the store"
+                continue
+            if got != want:
+                yield f"{key}: sha256 {got} differs from {want} in {info.key}"
+
+
+def _article_problems(store: Store, key: str, article: dict[str, Any]) -> Iterator[str]:
+    capture = article.get("capture") or {}
+    try:
+        raw = store.read_range(capture["warc_file"], int(capture["offset"]), int(capture["length"]))
+        record, error = parse_record(next(iter_members(io.BytesIO(raw))).data)
+    except (KeyError, TypeError, ValueError, StopIteration, NotFoundError, OSError, zlib.error, TruncatedMember) as exc:
+        yield f"{key}: its capture record cannot be read ({exc.__class__.__name__}: {exc})"
+        return
+    if record is None:
+        yield f"{key}: its capture record is damaged ({error})"
+        return
+    if record.get("WARC-Record-ID") != capture.get("record_id"):
+        yield f"{key}: capture points at {record.get('WARC-Record-ID')}, not {capture.get('record_id')}"
+    if record.get("WARC-Payload-Digest") != capture.get("payload_digest"):
+        yield f"{key}: payload digest differs from its capture record"
+    if record.get("WARC-Target-URI") != article.get("url"):
+        yield f"{key}: URL differs from its capture record's target"
+
+
+def verify_store(store: Store) -> VerifyReport:
+    problems: list[str] = []
+    listed: dict[str, str] = {}
+    problems += _manifest_problems(store, listed)
+
+    by_crawl: dict[str, list[str]] = defaultdict(list)
+    objects = articles = 0
+    for info in store.list(""):
+        if info.key.startswith("crawls/"):
+            continue
+        objects += 1
+        if info.key not in listed:
+            problems.append(f"{info.key}: in the store but in no crawl manifest")
+        if info.key.endswith(".warc.gz"):
+            by_crawl[info.key.rsplit("/", 1)[-1].rsplit("-", 1)[0]].append(info.key)
+        elif info.key.startswith("articles/") and info.key.endswith(".json"):
+            articles += 1
+            try:
+                with store.open(info.key) as handle:
+                    article = json.loads(handle.read())
+            except ValueError:
+                problems.append(f"{info.key}: not valid JSON")
+                continue
+            problems += _article_problems(store, info.key, article)
+    for keys in by_crawl.values():
+        handles = [(key, store.open(key)) for key in keys]
+        try:
+            problems += [str(p) for p in validate(handles)]
+        finally:
+            for _key, handle in handles:
+                handle.close()
+    return VerifyReport(objects, sum(len(k) for k in by_crawl.values()), articles, problems)
