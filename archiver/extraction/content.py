@@ -144,10 +144,6 @@ def paragraph_items(
     return out
 
 
-def paragraphs(container: html.HtmlElement) -> list[str]:
-    return [text for text, _element in paragraph_items(container)]
-
-
 def _score(element: html.HtmlElement) -> float:
     text = 0
     links = 0

@@ -30,7 +30,3 @@ def script_language(text: str) -> str | None:
     if arabic + latin < 20:
         return None
     return "ar" if arabic >= latin else "en"
-
-
-def word_count(text: str) -> int:
-    return len(text.split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,8 +93,3 @@ def score(cases: list[Case], extractor: Callable[[Case], dict[str, Any]]) -> Sco
         if "body" in case.expected:
             result.body_f1.append(token_f1(article.get("body"), case.expected["body"]))
     return result
-
-
-def iter_expected_fields(article: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    for field in (*FIELDS, "section", "tags"):
-        yield field, article.get(field)
