@@ -10,10 +10,11 @@ scored on the full timestamp. Authors: trafilatura joins names with '; '.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
 from typing import Any
 
 from archiver import extract
@@ -57,31 +58,37 @@ def timed(extractor: Any, cases: list[Case], rounds: int) -> list[float]:
     return per_page
 
 
-def peak_memory(extractor: Any, cases: list[Case]) -> float:
-    tracemalloc.start()
-    for case in cases:
-        extractor(case)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 1024 / 1024
+EXTRACTORS = {"archiver.extract": ours, "trafilatura": theirs}
+
+
+def peak_rss(name: str) -> float:
+    """Peak RSS (MiB) of a fresh process that imports one extractor and runs it over the corpus."""
+    proc = subprocess.Popen([sys.executable, "-m", "bench.extraction", "--rss-of", name])
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss / 1024
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rss-of", help=argparse.SUPPRESS)
     args = parser.parse_args()
     cases = load_cases()
+    if args.rss_of:
+        for case in cases:
+            EXTRACTORS[args.rss_of](case)
+        return 0
     for extractor in (ours, theirs):  # warm imports and caches before timing
         extractor(cases[0])
     results = {}
-    for name, extractor in (("archiver.extract", ours), ("trafilatura", theirs)):
+    for name, extractor in EXTRACTORS.items():
         times = timed(extractor, cases, args.rounds)
-        results[name] = (statistics.median(times), score(cases, extractor).as_dict(), peak_memory(extractor, cases))
+        results[name] = (statistics.median(times), score(cases, extractor).as_dict(), peak_rss(name))
     fields = list(next(iter(results.values()))[1])
     print(f"{len(cases)} corpus pages, median of {args.rounds} runs per page")
-    print(f"{'extractor':<18}{'ms/page':>9}{'peak MiB':>10}" + "".join(f"{f:>16}" for f in fields))
+    print(f"{'extractor':<18}{'ms/page':>9}{'peak RSS MiB':>13}" + "".join(f"{f:>16}" for f in fields))
     for name, (median, scores, memory) in results.items():
-        print(f"{name:<18}{median * 1000:>9.2f}{memory:>10.1f}" + "".join(f"{scores[f]:>16.3f}" for f in fields))
+        print(f"{name:<18}{median * 1000:>9.2f}{memory:>13.1f}" + "".join(f"{scores[f]:>16.3f}" for f in fields))
     ratio = results["archiver.extract"][0] / results["trafilatura"][0]
     print(f"time ratio archiver.extract / trafilatura: {ratio:.2f}")
     return 0

@@ -28,7 +28,11 @@ ARABIC_RIVAL_MARGIN = 0.10  # a declared Arabic code page loses to the other one
 MOJIBAKE_DENSITY_MIN = 0.50  # share of non-ASCII characters that sit in mojibake-shaped words
 MOJIBAKE_CHARS_MIN = 6
 MOJIBAKE_SAMPLE_WORDS = 20_000  # the repair decision reads this many non-ASCII words
-MOJIBAKE_SCAN_CHARS = 400_000  # the pre-check looks this far for a run of encoded characters
+MOJIBAKE_SCAN_CHARS = 400_000  # the pre-check counts markers this far into the text
+# 'ا' and 'ل' (the commonest Arabic letters) as UTF-8 read through cp1256 and through windows-1252/latin-1. These
+# pairs never occur in genuine Arabic ('§' and '„' are not Arabic), so counting them is a cheap, exact pre-check.
+MOJIBAKE_MARKERS = ("ط§", "ظ„", "Ø§", "Ù\x84", "Ù„")
+MOJIBAKE_MARKERS_MIN = 3
 LATIN_PREFERRED = "cp1252"  # among the detector's Latin candidates, the one Western news pages use
 LATIN_SHARE_MIN = 0.80  # share of a guess's non-ASCII letters that must be Latin for that preference
 
@@ -166,7 +170,8 @@ def repair_mojibake(text: str) -> str | None:
     letter happens to meet a punctuation mark that cp1256 shares with UTF-8 continuation bytes is left alone.
     Only whole non-ASCII words that re-encode to valid UTF-8 are replaced; anything else stays as it was.
     """
-    if not any(shape.has_run(text) for shape in _MOJIBAKE_SHAPES):
+    sample = text[:MOJIBAKE_SCAN_CHARS]
+    if sum(sample.count(marker) for marker in MOJIBAKE_MARKERS) < MOJIBAKE_MARKERS_MIN:
         return None
     words = [match.group() for match in islice(_NON_ASCII_RUN.finditer(text), MOJIBAKE_SAMPLE_WORDS)]
     total = sum(len(word) for word in words)
@@ -199,10 +204,6 @@ class _MojibakeShape:
             f"|[{chars(0xF0, 0xF5)}][{continuation}]{{3}}|{hah_lead}(?![{continuation}])"
         )
         self._word = re.compile(f"(?:{unit})+")
-        # Three encoded characters in a row: any double-encoded Arabic word has them, genuine text almost never.
-        self._run = re.compile(
-            f"(?:[{chars(0xC2, 0xE0)}][{continuation}]|[{chars(0xE0, 0xF0)}][{continuation}]{{2}}){{3}}"
-        )
         self._continuation = re.compile(f"[{continuation}]")
         # 'ح' is D8 AD in UTF-8 and 0xAD is a soft hyphen in both code pages, which pipelines strip: a D8 lead
         # left without a continuation was almost always 'ح'.
@@ -210,10 +211,6 @@ class _MojibakeShape:
         self._hah = hah_lead + byte_chars[0xAD][0]
         self._codec = codec
         self._to_latin1 = str.maketrans({char: chr(byte) for byte, seen in byte_chars.items() for char in seen})
-
-    def has_run(self, text: str) -> bool:
-        """Cheap pre-check (one regex pass) before the word-by-word decision."""
-        return self._run.search(text, 0, MOJIBAKE_SCAN_CHARS) is not None
 
     def to_bytes(self, text: str) -> bytes:
         """The bytes the text was decoded from; UnicodeEncodeError if it holds a character the shape lacks."""
