@@ -30,7 +30,7 @@ class SiteProfile:
     schedule: str = "0 */6 * * *"
     notes: str = ""
     site_names: tuple[str, ...] = ()  # names the outlet signs with (title suffixes, bylines that are not authors)
-    selectors: dict[str, str] = field(default_factory=dict)  # field -> CSS selector, or XPath when it starts with '/'
+    selectors: dict[str, str] = field(default_factory=dict)  # field -> CSS, or XPath when it starts '/', '(', './'
     boilerplate: tuple[str, ...] = ()  # regexes; a body paragraph matching one is dropped
     article_urls: tuple[str, ...] = ()  # regexes on the URL path+query that mark article pages
     aggregator: bool = False  # reposts other outlets' stories (source lines expected)

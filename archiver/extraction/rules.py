@@ -14,8 +14,9 @@ from archiver.sites import SiteProfile
 
 @cache
 def compiled(selector: str) -> etree.XPath:
-    """An XPath for a selector: XPath as given when it starts with '/', '(' or '.', else CSS translated."""
-    if selector.startswith(("/", "(", ".")):
+    """An XPath for a selector: XPath as given when it starts with '/', '(', './' or '..', else CSS translated
+    (so '.entry-content p' is CSS, './/div' is XPath)."""
+    if selector.startswith(("/", "(", "./", "..")):
         return etree.XPath(selector)
     try:
         return etree.XPath(GenericTranslator().css_to_xpath(selector, prefix="descendant-or-self::"))
