@@ -22,13 +22,13 @@ from archiver.extraction.dates import LIBYA_TZ, find_date, parse_date
 from archiver.extraction.meta import first, meta_values
 from archiver.extraction.page import Page, parse_page
 from archiver.extraction.text import clean_whitespace, content_hash, script_language
-from archiver.sites import profile_for_host
+from archiver.sites import SiteProfile, profile_for_host
 from archiver.urls import normalize_url
 
 SCHEMA_VERSION = 1
 EXTRACTOR_VERSION = "generic-1"
 TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—»]|::?)\s+")
-BYLINE_PREFIX = re.compile(r"^\s*(by|written by:?|بقلم\s*:?|كتب\s*:?|كتبه\s*:?|إعداد\s*:?)\s*", re.I)
+BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+)?by\b|بقلم|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
 # Byline elements: rel=author, or a class word 'author', 'byline' or 'author-name' (a cheap substring filter in
 # XPath, the exact class word checked in Python).
 BYLINE_CANDIDATES = etree.XPath("//*[@rel='author' or contains(@class, 'author') or contains(@class, 'byline')]")
@@ -76,19 +76,100 @@ def _title(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.Ht
     return None, "none"
 
 
+DATE_CLASS = etree.XPath(
+    ".//*[contains(@class, 'date') or contains(@class, 'time') or contains(@class, 'publish')"
+    " or contains(@class, 'posted')]"
+)
+AUTHOR_SEPARATORS = re.compile(r"\s+(?:and|&|و)\s+|\s*،\s*", re.I)
+
+
+def author_names(texts: list[str]) -> list[str]:
+    """Names from byline texts: 'By A and B.' -> ['A', 'B']; prefixes and closing punctuation dropped."""
+    names: list[str] = []
+    for text in texts:
+        bare = BYLINE_PREFIX.sub("", clean_whitespace(text)).strip(" .,:;-–|")
+        names += [n.strip(" .,:;-–|") for n in AUTHOR_SEPARATORS.split(bare) if n.strip(" .,:;-–|")]
+    return names
+
+
 def _authors(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[list[str], str]:
     if obj and (names := jsonld.people(obj.get("author"))):
-        return [clean_whitespace(n) for n in names], "json-ld"
+        return author_names(names), "json-ld"
     names = [v for v in meta.get("author", []) + meta.get("article:author", []) if not v.startswith("http")]
     if names:
-        return [clean_whitespace(BYLINE_PREFIX.sub("", n)) for n in names], "meta"
+        return author_names(names), "meta"
     for element in BYLINE_CANDIDATES(tree):
         if element.get("rel") != "author" and not BYLINE_CLASSES & set((element.get("class") or "").split()):
             continue
-        text = clean_whitespace(BYLINE_PREFIX.sub("", clean_whitespace(element.text_content())))
-        if text and len(text) <= 60:
-            return [text], "html"
+        text = clean_whitespace(element.text_content())
+        if text and len(text) <= 80 and (names := author_names([text])):
+            return names, "html"
     return [], "none"
+
+
+# Names that sign for the outlet, not for a person.
+GENERIC_HANDLES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "editor",
+        "editorial",
+        "staff",
+        "webmaster",
+        "newsroom",
+        "المحرر",
+        "التحرير",
+        "فريقالتحرير",
+        "هيئةالتحرير",
+        "إدارةالموقع",
+        "المحررة",
+    }
+)
+BYLINE_LINE = re.compile(r"^(?:(?:written\s+)?by\b|بقلم|كتب)\s*:?\s*\S.{0,70}$", re.I)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _squash(name: str) -> str:
+    return _NOT_WORD.sub("", name).lower()
+
+
+def _site_names(
+    obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement, profile: SiteProfile | None
+) -> list[str]:
+    """Names the outlet signs with: og:site_name, application-name, the JSON-LD publisher, the site part of
+    <title>, and the profile's own list."""
+    names = [first(meta, "og:site_name"), first(meta, "application-name"), jsonld.text_of((obj or {}).get("publisher"))]
+    title = tree.find(".//title")
+    if title is not None and (text := clean_whitespace(title.text_content())):
+        parts = [p.strip() for p in TITLE_SEPARATORS.split(text)]
+        if len(parts) > 1:
+            names += [p for p in (parts[0], parts[-1]) if len(p) <= 40 and len(p) < len(text) * 0.5]
+    names += list(profile.site_names if profile else ())
+    return [n for n in names if n]
+
+
+def _is_site_name(name: str, site_names: list[str], host: str) -> bool:
+    key = _squash(name)
+    labels = [label for label in host.lower().split(".") if label not in ("www", "en", "ar", "m")]
+    if not key or key in GENERIC_HANDLES or key in labels[:1]:
+        return True
+    # 'Libya Herald reporters', 'المرصد' for 'صحيفة المرصد الليبية': the outlet's name inside, or inside it.
+    squashed = [_squash(n) for n in site_names]
+    return any(n and (n in key or (len(key) >= 4 and key in n)) for n in squashed)
+
+
+def _drop_credit_lines(paragraphs: list[str], site_names: list[str], host: str) -> tuple[list[str], str | None]:
+    """Drop credit lines that only name the outlet, and a byline line at the top (returned, for the authors)."""
+    byline = None
+    kept = []
+    for index, text in enumerate(paragraphs):
+        if _is_site_name(text, site_names, host) and len(text) <= 40:
+            continue
+        if index < 2 and byline is None and BYLINE_LINE.match(text):
+            byline = text
+            continue
+        kept.append(text)
+    return kept, byline
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -107,7 +188,18 @@ def _dates(
     if obj and (raw := jsonld.text_of(obj.get("datePublished"))) and (published := parse_date(raw)):
         modified = jsonld.text_of(obj.get("dateModified"))
         return _iso(published), _iso(parse_date(modified) if modified else None), "json-ld"
-    raw_meta = first(meta, "article:published_time", "datepublished", "pubdate", "publishdate", "date", "dc.date")
+    raw_meta = first(
+        meta,
+        "article:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date",
+        "dc:date",
+        "dc:created",
+        "dcterms.created",
+    )
     if raw_meta and (published := parse_date(raw_meta)):
         modified = first(meta, "article:modified_time", "datemodified", "og:updated_time")
         return _iso(published), _iso(parse_date(modified) if modified else None), "meta"
@@ -118,6 +210,13 @@ def _dates(
         value = time_el.get("datetime") or time_el.text_content()
         if value and (published := parse_date(value, reference=reference)):
             return _iso(published), None, "html-time"
+    # A date element of the article's own header (class 'date', 'time', 'published'...), next to the text.
+    region = body_container.getparent() if body_container is not None else None
+    if region is not None and region.getparent() is not None and region.tag not in ("body", "html"):
+        region = region.getparent()
+    for element in DATE_CLASS(region) if region is not None else []:
+        if published := find_date(clean_whitespace(" ".join(element.itertext())), reference=reference):
+            return _iso(published), None, "html-date-class"
     # A dateline at the top of the text, or in the cells/blocks just around it (legacy table layouts).
     element = body_container
     for _level in range(3):
@@ -181,7 +280,8 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
     meta = meta_values(tree)
     method: dict[str, str] = {}
     layer = f"profile:{profile.id}" if profile else "profile"
-    site_names = [first(meta, "og:site_name") or "", *(profile.site_names if profile else ())]
+    host = urlsplit(page.url).hostname or ""
+    site_names = _site_names(obj, meta, tree, profile)
 
     title, method["title"] = _title(obj, meta, tree)
     if profile and (ruled := rules.first_text(tree, profile, "title")):
@@ -190,10 +290,8 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
         title = _strip_site_name(title, site_names)
     authors, method["authors"] = _authors(obj, meta, tree)
     if profile and (names := rules.all_texts(tree, profile, "authors")):
-        authors, method["authors"] = [clean_whitespace(BYLINE_PREFIX.sub("", n)) for n in names], layer
-    if profile:
-        not_people = {n.lower() for n in site_names if n}
-        authors = [a for a in authors if a and a.lower() not in not_people]
+        authors, method["authors"] = author_names(names), layer
+    authors = [a for a in authors if not _is_site_name(a, site_names, host)]
 
     original_body = tree.find("body") if tree.find("body") is not None else tree
     work = copy.deepcopy(original_body)  # boilerplate is cut from a copy; dates and bylines stay readable
@@ -210,6 +308,9 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
     if title and items and items[0][0] == title:
         items = items[1:]  # the headline repeated inside the article element
     paragraphs, original_source = sources.lift_source(items, page.url)
+    paragraphs, byline = _drop_credit_lines(paragraphs, site_names, host)
+    if byline and not authors:
+        authors, method["authors"] = [a for a in author_names([byline]) if not _is_site_name(a, site_names, host)], how
     body_text = "\n\n".join(paragraphs)
     method["body"] = how if body_text else "none"
     method["original_source"] = "source-line" if original_source else "none"
@@ -254,7 +355,7 @@ def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> d
         "section": clean_whitespace(section) if section else None,
         "tags": [clean_whitespace(t) for t in tags],
         "body": body_text,
-        "images": _images(obj, meta, container, page.url),
+        "images": _images(obj, meta, original_container if original_container is not None else container, page.url),
         "original_source": original_source,
         "content_hash": content_hash(title, body_text),
         "extraction": {

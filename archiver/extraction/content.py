@@ -25,12 +25,56 @@ BODY_XPATHS = (
     ".//article",
     ".//main",
 )
-# Class/id words of containers that are never article text.
-BOILERPLATE_NAMES = re.compile(
-    r"(^|[\s_-])(share|sharing|social|related|relatedposts|read-?more|comments?|comment-respond|tags?|tagcloud|"
-    r"breadcrumbs?|nav|navigation|menu|sidebar|widget|footer|header|advert|ads?|banner|newsletter|subscribe|"
-    r"author-box|post-meta|meta|pagination|popular|most-read|more-news|jp-relatedposts|sharedaddy)($|[\s_-])",
-    re.I,
+# Class/id tokens of containers that are never article text. A token matches when it is one of these words, or
+# starts with one followed by '-' or '_', or ends with '-' / '_' and one. WordPress taxonomy classes on the post
+# element itself ('tag-oil', 'category-libya') and negations ('no-share') are not boilerplate.
+BOILERPLATE_WORDS = (
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "relatedposts",
+    "readmore",
+    "read-more",
+    "comment",
+    "comments",
+    "tags",
+    "tagcloud",
+    "breadcrumb",
+    "breadcrumbs",
+    "nav",
+    "navigation",
+    "menu",
+    "sidebar",
+    "widget",
+    "footer",
+    "header",
+    "advert",
+    "ads",
+    "ad",
+    "banner",
+    "newsletter",
+    "subscribe",
+    "author-box",
+    "meta",
+    "pagination",
+    "popular",
+    "most-read",
+    "more-news",
+    "sharedaddy",
+    "yarpp",
+    "caption",
+    "wp-caption-text",
+    "credit",
+)
+NOT_BOILERPLATE_TOKEN = re.compile(
+    r"^(tag|category|categories|no|has|format|status|type|post|postid|page-id)[-_]", re.I
+)
+_WORDS = "|".join(sorted((re.escape(w) for w in BOILERPLATE_WORDS), key=len, reverse=True))
+BOILERPLATE_TOKEN = re.compile(rf"^(?:{_WORDS})(?:[-_].*)?$|^.*[-_](?:{_WORDS})$", re.I)
+# Tokens of containers that hold the article text: never cut, whatever else their class says.
+CONTENT_TOKENS = frozenset(
+    {"entry-content", "post-content", "article-content", "article-body", "art-content", "story-body", "td-post-content"}
 )
 DROP_TAGS = (
     "script",
@@ -44,6 +88,7 @@ DROP_TAGS = (
     "iframe",
     "button",
     "svg",
+    "figcaption",  # photo captions are not article text (images keep them)
 )
 PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote", "li", "pre"})
 _BODY_XPATHS = tuple(etree.XPath(x) for x in BODY_XPATHS)
@@ -89,6 +134,14 @@ BOILERPLATE_LINES = (
     "In this article",
     "Posted in:",
 )
+# Known Libyan boilerplate lines (SITES.md §3), anywhere in a paragraph's start: promos, wire trailers, op-ed
+# disclaimers, theme labels. Site profiles add their own.
+KNOWN_BOILERPLATE = re.compile(
+    r"^(?:اضغط هنا للإطلاع على العدد|اضغط هنا للاطلاع على العدد|\(وال\s*[–-]|=\.\.\.\s*Read more|Pulbished on:|"
+    r"How to submit an Op-Ed|The views expressed in Op-Ed pieces|RELATED ARTICLES|MORE FROM AUTHOR|WTV_Frequency|"
+    r"alwasat radio|تابعونا على|تابعوا آخر الأخبار)",
+    re.I,
+)
 BOILERPLATE_PARAGRAPH = re.compile(
     "^(?:"
     + "|".join(re.escape(p) for p in BOILERPLATE_PREFIXES)
@@ -100,8 +153,12 @@ BOILERPLATE_PARAGRAPH = re.compile(
 
 
 def _is_boilerplate(element: html.HtmlElement) -> bool:
-    names = f"{element.get('class', '')} {element.get('id', '')}"
-    return bool(names.strip()) and bool(BOILERPLATE_NAMES.search(names))
+    tokens = f"{element.get('class', '')} {element.get('id', '')}".split()
+    if not tokens or element.tag in ("article", "main", "body") or element.get("itemprop") == "articleBody":
+        return False
+    if CONTENT_TOKENS.intersection(t.lower() for t in tokens):
+        return False
+    return any(BOILERPLATE_TOKEN.match(t) and not NOT_BOILERPLATE_TOKEN.match(t) for t in tokens)
 
 
 def strip_boilerplate(root: html.HtmlElement) -> None:
@@ -131,7 +188,9 @@ def paragraph_items(
             continue
         if element.tag == "li" and _link_chars(element) >= len(text) * 0.5:
             continue  # link lists inside the body ('related' bullets)
-        if BOILERPLATE_PARAGRAPH.match(text) or any(p.search(text) for p in extra_boilerplate):
+        if BOILERPLATE_PARAGRAPH.match(text) or KNOWN_BOILERPLATE.match(text):
+            continue
+        if any(p.search(text) for p in extra_boilerplate):
             continue
         out.append((text, element))
     if not out:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from lxml import html
+from lxml import etree, html
+
+_WITH_CONTENT = etree.XPath("//*[@content][@property or @name or @itemprop]")
 
 
 def meta_values(tree: html.HtmlElement) -> dict[str, list[str]]:
-    """All <meta property|name|itemprop=... content=...> values, keys lower-cased, in document order."""
+    """Values of <meta property|name|itemprop=... content=...>, and of RDFa/microdata attributes on other elements
+    (Drupal's `<span property="dc:date dc:created" content="...">`), keys lower-cased, in document order."""
     found: dict[str, list[str]] = {}
-    for element in tree.iterfind(".//meta"):
-        key = element.get("property") or element.get("name") or element.get("itemprop")
+    for element in _WITH_CONTENT(tree):
+        keys = element.get("property") or element.get("name") or element.get("itemprop")
         content = element.get("content")
-        if key and content and content.strip():
+        if not keys or not content or not content.strip() or (element.tag != "meta" and element.get("name")):
+            continue
+        for key in keys.split():
             found.setdefault(key.strip().lower(), []).append(content.strip())
     return found
 
