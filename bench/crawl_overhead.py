@@ -61,15 +61,37 @@ def generated_site(host: str, pages: int) -> Site:
     return site
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd[:5]} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+# Runs a module as __main__ and, at exit, writes the process's own peak RSS (VmHWM) to the file named in
+# BENCH_PEAK_FILE. ru_maxrss would inherit the parent's high-water mark across fork and exec.
+_PEAK_WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    status = open("/proc/self/status").read()
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    open(os.environ["BENCH_PEAK_FILE"], "w").write(kib)
+atexit.register(_peak)
+module = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def timed(module: str, args: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one run of `python -m module args` in its own process."""
+    with tempfile.NamedTemporaryFile(prefix="bench-peak-") as peak:
+        env = {**os.environ, "BENCH_PEAK_FILE": peak.name}
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _PEAK_WRAPPER, module, *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"{module} {args[:2]} failed with exit code {proc.returncode}")
+        return elapsed, int(Path(peak.name).read_text() or 0) / 1024
 
 
 def main() -> int:
@@ -83,33 +105,27 @@ def main() -> int:
         big, small = generated_site("127.0.0.41", args.pages), generated_site("127.0.0.42", args.pages // 4)
         with FixtureWeb([big, small]):
             for round_no in range(args.rounds):
-                results["bare"].append(timed([sys.executable, "-m", "bench.bare_spider", big.url("/")]))
+                results["bare"].append(timed("bench.bare_spider", [big.url("/")]))
                 store = work / f"store-{round_no}"
                 sets = [f"--set={s}" for s in SETTINGS]
                 archive_cmd = [
-                    sys.executable,
-                    "-m",
-                    "archiver.cli",
                     "crawl",
                     f"--start-url={big.url('/')}",
                     f"--store={store}",
                     *sets,
                 ]
-                results["archiver"].append(timed(archive_cmd))
+                results["archiver"].append(timed("archiver.cli", archive_cmd))
                 articles = sum(1 for _ in (store / "articles").rglob("*.json"))
                 if articles != args.pages:
                     raise RuntimeError(f"archiving crawl stored {articles} articles, expected {args.pages}")
                 shutil.rmtree(store)
                 quarter = [
-                    sys.executable,
-                    "-m",
-                    "archiver.cli",
                     "crawl",
                     f"--start-url={small.url('/')}",
                     f"--store={store}",
                     *sets,
                 ]
-                results["archiver-quarter"].append(timed(quarter))
+                results["archiver-quarter"].append(timed("archiver.cli", quarter))
                 shutil.rmtree(store)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -10,19 +10,24 @@ scored on the full timestamp. Authors: trafilatura joins names with '; '.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from archiver import extract
+from archiver.extraction.article import extract_article
 from tests.corpus.gate import Case, load_cases, score
 
 
 def ours(case: Case) -> dict[str, Any]:
     return extract(case.body, case.url, case.headers)
+
+
+def ours_generic(case: Case) -> dict[str, Any]:
+    return extract_article(case.body, case.url, case.headers, use_profiles=False)
 
 
 def theirs(case: Case) -> dict[str, Any]:
@@ -46,26 +51,34 @@ def theirs(case: Case) -> dict[str, Any]:
     }
 
 
-def timed(extractor: Any, cases: list[Case], rounds: int) -> list[float]:
-    per_page = []
-    for case in cases:
-        runs = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            extractor(case)
-            runs.append(time.perf_counter() - start)
-        per_page.append(statistics.median(runs))
-    return per_page
+def timed_side_by_side(cases: list[Case], rounds: int) -> dict[str, list[float]]:
+    """Median seconds per page for each extractor; the extractors alternate on every page of every round, so
+    machine noise falls on all of them alike."""
+    runs: dict[str, list[list[float]]] = {name: [[] for _ in cases] for name in EXTRACTORS}
+    for _round in range(rounds):
+        for index, case in enumerate(cases):
+            for name, extractor in EXTRACTORS.items():
+                start = time.perf_counter()
+                extractor(case)
+                runs[name][index].append(time.perf_counter() - start)
+    return {name: [statistics.median(page) for page in pages] for name, pages in runs.items()}
 
 
-EXTRACTORS = {"archiver.extract": ours, "trafilatura": theirs}
+EXTRACTORS = {"archiver.extract": ours, "archiver, no profiles": ours_generic, "trafilatura": theirs}
 
 
 def peak_rss(name: str) -> float:
-    """Peak RSS (MiB) of a fresh process that imports one extractor and runs it over the corpus."""
-    proc = subprocess.Popen([sys.executable, "-m", "bench.extraction", "--rss-of", name])
-    _pid, _status, usage = os.wait4(proc.pid, 0)
-    return usage.ru_maxrss / 1024
+    """Peak RSS (MiB) of a fresh process that imports one extractor and runs it over the corpus. Read from the
+    child's own VmHWM: ru_maxrss would inherit this (larger) parent's high-water mark across fork and exec."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.extraction", "--rss-of", name], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def _own_peak_kib() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 
 
 def main() -> int:
@@ -77,18 +90,20 @@ def main() -> int:
     if args.rss_of:
         for case in cases:
             EXTRACTORS[args.rss_of](case)
+        print(_own_peak_kib())
         return 0
-    for extractor in (ours, theirs):  # warm imports and caches before timing
+    for extractor in EXTRACTORS.values():  # warm imports and caches before timing
         extractor(cases[0])
-    results = {}
-    for name, extractor in EXTRACTORS.items():
-        times = timed(extractor, cases, args.rounds)
-        results[name] = (statistics.median(times), score(cases, extractor).as_dict(), peak_rss(name))
+    times = timed_side_by_side(cases, args.rounds)
+    results = {
+        name: (statistics.median(times[name]), score(cases, extractor).as_dict(), peak_rss(name))
+        for name, extractor in EXTRACTORS.items()
+    }
     fields = list(next(iter(results.values()))[1])
     print(f"{len(cases)} corpus pages, median of {args.rounds} runs per page")
-    print(f"{'extractor':<18}{'ms/page':>9}{'peak RSS MiB':>13}" + "".join(f"{f:>16}" for f in fields))
+    print(f"{'extractor':<24}{'ms/page':>9}{'peak RSS MiB':>13}" + "".join(f"{f:>16}" for f in fields))
     for name, (median, scores, memory) in results.items():
-        print(f"{name:<18}{median * 1000:>9.2f}{memory:>13.1f}" + "".join(f"{scores[f]:>16.3f}" for f in fields))
+        print(f"{name:<24}{median * 1000:>9.2f}{memory:>13.1f}" + "".join(f"{scores[f]:>16.3f}" for f in fields))
     ratio = results["archiver.extract"][0] / results["trafilatura"][0]
     print(f"time ratio archiver.extract / trafilatura: {ratio:.2f}")
     return 0

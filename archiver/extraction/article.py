@@ -269,13 +269,18 @@ def _language(page: Page, meta: dict[str, list[str]], body: str, headers: Mappin
     return from_script
 
 
-def extract_article(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return extract_from_page(parse_page(body, url, headers), headers)
+def extract_article(
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, *, use_profiles: bool = True
+) -> dict[str, Any]:
+    """`use_profiles=False` runs the generic layers alone, as for a site nobody registered."""
+    return extract_from_page(parse_page(body, url, headers), headers, use_profiles=use_profiles)
 
 
-def extract_from_page(page: Page, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+def extract_from_page(
+    page: Page, headers: Mapping[str, str] | None = None, *, use_profiles: bool = True
+) -> dict[str, Any]:
     tree = page.tree
-    profile = profile_for_host(urlsplit(page.url).hostname)
+    profile = profile_for_host(urlsplit(page.url).hostname) if use_profiles else None
     obj = jsonld.article_object(tree)
     meta = meta_values(tree)
     method: dict[str, str] = {}
