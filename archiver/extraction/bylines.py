@@ -1,0 +1,110 @@
+"""Authors: bylines, JSON-LD and meta people, and the names that sign for the outlet rather than a person."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree, html
+
+from archiver.extraction import jsonld
+from archiver.extraction.meta import first
+from archiver.extraction.text import clean_whitespace
+from archiver.extraction.titles import TITLE_SEPARATORS
+from archiver.sites import SiteProfile
+
+BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+)?by\b|بقلم|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
+# Byline elements: rel=author, or a class word 'author', 'byline' or 'author-name' (a cheap substring filter in
+# XPath, the exact class word checked in Python).
+BYLINE_CANDIDATES = etree.XPath("//*[@rel='author' or contains(@class, 'author') or contains(@class, 'byline')]")
+BYLINE_CLASSES = frozenset({"author", "byline", "author-name"})
+AUTHOR_SEPARATORS = re.compile(r"\s+(?:and|&|و)\s+|\s*،\s*", re.I)
+
+
+def author_names(texts: list[str]) -> list[str]:
+    """Names from byline texts: 'By A and B.' -> ['A', 'B']; prefixes and closing punctuation dropped."""
+    names: list[str] = []
+    for text in texts:
+        bare = BYLINE_PREFIX.sub("", clean_whitespace(text)).strip(" .,:;-–|")
+        names += [n.strip(" .,:;-–|") for n in AUTHOR_SEPARATORS.split(bare) if n.strip(" .,:;-–|")]
+    return names
+
+
+def authors_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[list[str], str]:
+    if obj and (names := jsonld.people(obj.get("author"))):
+        return author_names(names), "json-ld"
+    names = [v for v in meta.get("author", []) + meta.get("article:author", []) if not v.startswith("http")]
+    if names:
+        return author_names(names), "meta"
+    for element in BYLINE_CANDIDATES(tree):
+        if element.get("rel") != "author" and not BYLINE_CLASSES & set((element.get("class") or "").split()):
+            continue
+        text = clean_whitespace(element.text_content())
+        if text and len(text) <= 80 and (names := author_names([text])):
+            return names, "html"
+    return [], "none"
+
+
+# Names that sign for the outlet, not for a person.
+GENERIC_HANDLES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "editor",
+        "editorial",
+        "staff",
+        "webmaster",
+        "newsroom",
+        "المحرر",
+        "التحرير",
+        "فريقالتحرير",
+        "هيئةالتحرير",
+        "إدارةالموقع",
+        "المحررة",
+    }
+)
+BYLINE_LINE = re.compile(r"^(?:(?:written\s+)?by\b|بقلم|كتب)\s*:?\s*\S.{0,70}$", re.I)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _squash(name: str) -> str:
+    return _NOT_WORD.sub("", name).lower()
+
+
+def site_names_of(
+    obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement, profile: SiteProfile | None
+) -> list[str]:
+    """Names the outlet signs with: og:site_name, application-name, the JSON-LD publisher, the site part of
+    <title>, and the profile's own list."""
+    names = [first(meta, "og:site_name"), first(meta, "application-name"), jsonld.text_of((obj or {}).get("publisher"))]
+    title = tree.find(".//title")
+    if title is not None and (text := clean_whitespace(title.text_content())):
+        parts = [p.strip() for p in TITLE_SEPARATORS.split(text)]
+        if len(parts) > 1:
+            names += [p for p in (parts[0], parts[-1]) if len(p) <= 40 and len(p) < len(text) * 0.5]
+    names += list(profile.site_names if profile else ())
+    return [n for n in names if n]
+
+
+def is_site_name(name: str, site_names: list[str], host: str) -> bool:
+    key = _squash(name)
+    labels = [label for label in host.lower().split(".") if label not in ("www", "en", "ar", "m")]
+    if not key or key in GENERIC_HANDLES or key in labels[:1]:
+        return True
+    # 'Libya Herald reporters', 'المرصد' for 'صحيفة المرصد الليبية': the outlet's name inside, or inside it.
+    squashed = [_squash(n) for n in site_names]
+    return any(n and (n in key or (len(key) >= 4 and key in n)) for n in squashed)
+
+
+def drop_credit_lines(paragraphs: list[str], site_names: list[str], host: str) -> tuple[list[str], str | None]:
+    """Drop credit lines that only name the outlet, and a byline line at the top (returned, for the authors)."""
+    byline = None
+    kept = []
+    for index, text in enumerate(paragraphs):
+        if is_site_name(text, site_names, host) and len(text) <= 40:
+            continue
+        if index < 2 and byline is None and BYLINE_LINE.match(text):
+            byline = text
+            continue
+        kept.append(text)
+    return kept, byline
