@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import subprocess
 import sys
@@ -14,8 +15,9 @@ from archiver.store.local import LocalStore
 from archiver.warc.http import split_message
 from archiver.warc.members import iter_members
 from archiver.warc.validate import ParsedRecord, parse_record, validate
-from tests.conftest import CrawledArchive
-from tests.fixtureweb.sites import SAHIL_ARTICLES
+from tests.conftest import CrawledArchive, archiver, crawl_args
+from tests.fixtureweb.server import FixtureWeb
+from tests.fixtureweb.sites import SAHIL_ARTICLES, feed_site
 
 
 def _warcs(store: Path) -> list[Path]:
@@ -119,7 +121,7 @@ def test_article_json_points_at_real_response_records(crawled: CrawledArchive) -
         article = json.loads(path.read_text(encoding="utf-8"))
         capture = article["capture"]
         raw = store.read_range(capture["warc_file"], capture["offset"], capture["length"])
-        record = next(iter(ArchiveIterator(__import__("io").BytesIO(raw))))
+        record = next(iter(ArchiveIterator(io.BytesIO(raw))))
         assert record.rec_type == "response"
         assert record.rec_headers.get_header("WARC-Record-ID") == capture["record_id"]
         assert record.rec_headers.get_header("WARC-Payload-Digest") == capture["payload_digest"]
@@ -164,3 +166,35 @@ def test_no_temporary_or_spool_files_left_behind(crawled: CrawledArchive) -> Non
     leftovers = [p for p in spool.rglob("*") if p.is_file()]
     assert leftovers == []
     assert not [p for p in crawled.store.rglob(".*.tmp")]
+
+
+def test_warc_files_rotate_at_the_configured_size(tmp_path: Path) -> None:
+    site = feed_site("127.0.0.16")
+    store = tmp_path / "a"
+    with FixtureWeb([site]):
+        run = archiver(*crawl_args(site.url("/"), store=str(store), extra=("--set=ARCHIVER_WARC_MAX_SIZE=4000",)))
+    assert run.returncode == 0, run.stderr[-2000:]
+    files = _warcs(store)
+    assert len(files) >= 3
+    serials = sorted(int(p.name.rsplit("-", 1)[1].split(".")[0]) for p in files)
+    assert serials == list(range(len(files)))
+    handles = [(str(p.relative_to(store)), p.open("rb")) for p in files]
+    try:
+        assert validate(handles) == []  # each file starts with its own warcinfo; links resolve across files
+    finally:
+        for _n, handle in handles:
+            handle.close()
+
+
+def test_http_cache_hits_are_never_archived_as_captures(tmp_path: Path) -> None:
+    site = feed_site("127.0.0.17")
+    cache = ["--set=HTTPCACHE_ENABLED=True", f"--set=HTTPCACHE_DIR={tmp_path / 'cache'}"]
+    with FixtureWeb([site]):
+        first = archiver(*crawl_args(site.url("/"), store=str(tmp_path / "first"), extra=tuple(cache)))
+        served = len(site.log)
+        second = archiver(*crawl_args(site.url("/"), store=str(tmp_path / "second"), extra=tuple(cache)))
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-2000:]
+    assert served > 0 and len(site.log) == served  # the second crawl was answered from the cache alone
+    responses = [r for _f, r, _b in _records(tmp_path / "second") if r.get("WARC-Type") == "response"]
+    assert responses == []
+    assert not (tmp_path / "second" / "articles").exists()

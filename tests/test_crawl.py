@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import CrawledArchive, archiver, crawl_args
-from tests.fixtureweb.server import FixtureWeb
+from tests.fixtureweb.server import FixtureWeb, Reply
 from tests.fixtureweb.sites import SAHIL_PRIVATE, feed_site, sahil_site
 
 
@@ -99,7 +99,7 @@ def test_crawl_stays_on_the_start_host_and_port(tmp_path: Path) -> None:
         # The sahil home links to the feed site: a start on sahil must not wander there.
         sahil.add(
             "/",
-            lambda req: __import__("tests.fixtureweb.server", fromlist=["Reply"]).Reply(
+            lambda req: Reply(
                 body=f'<html><body><a href="{feed.url("/news/port-berth-reopens")}">elsewhere</a>'
                 f'<a href="/2024/03/15/water-network-maintenance/">here</a></body></html>'.encode()
             ),

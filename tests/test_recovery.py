@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -84,7 +85,7 @@ def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> No
         capture = article["capture"]
         assert capture["warc_file"] in listed
         raw = local.read_range(capture["warc_file"], capture["offset"], capture["length"])
-        assert capture["record_id"].encode() in __import__("gzip").decompress(raw)
+        assert capture["record_id"].encode() in gzip.decompress(raw)
     warcs = sorted((store / "warc").rglob("*.warc.gz"))
     handles = [(str(p.relative_to(store)), p.open("rb")) for p in warcs]
     try:
