@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "crawl" and (args.since or args.recrawl):
         print(
-            "archiver: --since and --recrawl are not available yet (incremental crawling is issue 4)",
+            "archiver: --since and --recrawl are not available yet (recrawls and article versions: issue 4)",
             file=sys.stderr,
         )
         return 2
