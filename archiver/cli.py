@@ -67,12 +67,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from archiver.export import ExportFilter, export
+    from archiver.datasets.export import export
+    from archiver.datasets.selection import ExportFilter
     from archiver.store import open_store
 
-    selection = ExportFilter(site=args.site, date_from=args.date_from, date_to=args.date_to, language=args.language)
-    result = export(open_store(args.store), args.format, Path(args.out), selection)
+    selection = ExportFilter(
+        site=args.site, date_from=args.date_from, date_to=args.date_to, language=args.language, versions=args.versions
+    )
+    result = export(open_store(args.store), args.format, Path(args.out), selection, bom=args.bom)
     print(f"{result.rows} articles written to {result.path}")
+    print(f"  manifest: {result.manifest}\n  dataset card: {result.card}")
     return 0
 
 
@@ -139,13 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     sites.set_defaults(handler=cmd_sites)
 
     exp = sub.add_parser("export", help="write a dataset of archived articles")
-    exp.add_argument("--format", required=True, help="jsonl")
+    exp.add_argument("--format", required=True, help="jsonl, csv or parquet")
     exp.add_argument("--out", required=True, help="output file")
     exp.add_argument("--store")
     exp.add_argument("--site")
     exp.add_argument("--from", dest="date_from", type=_date, help="published on or after DATE")
     exp.add_argument("--to", dest="date_to", type=_date, help="published on or before DATE")
     exp.add_argument("--language", help="ar, en, ...")
+    exp.add_argument("--versions", default="latest", help="latest (default) or all versions of each article")
+    exp.add_argument("--bom", action="store_true", help="CSV/JSONL: start with a UTF-8 BOM (for spreadsheets)")
     exp.set_defaults(handler=cmd_export)
 
     ver = sub.add_parser("verify", help="re-hash every object and check every WARC record and article link")

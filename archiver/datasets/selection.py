@@ -1,0 +1,70 @@
+"""Which article versions an export holds: filters on site, publication date and language; latest or all versions.
+
+Reads the store lazily in key order (`articles/{site}/{id}/{fetched_at}.json`), so the versions of one article are
+adjacent and the latest is the last: memory stays flat however large the archive."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from archiver.store import Store
+
+VERSION_CHOICES = ("latest", "all")
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    site: str | None = None
+    date_from: date | None = None  # inclusive, on published_at's calendar date as published
+    date_to: date | None = None  # inclusive
+    language: str | None = None
+    versions: str = "latest"
+
+    def accepts(self, article: dict[str, Any]) -> bool:
+        if self.site and article.get("site") != self.site:
+            return False
+        if self.language and article.get("language") != self.language:
+            return False
+        if self.date_from or self.date_to:
+            published = article.get("published_at")
+            if not published:
+                return False
+            day = date.fromisoformat(str(published)[:10])
+            if (self.date_from and day < self.date_from) or (self.date_to and day > self.date_to):
+                return False
+        return True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: str(value) if value is not None else None for key, value in asdict(self).items()}
+
+
+def _article_key_id(key: str) -> str:
+    return key.rsplit("/", 1)[0]  # articles/{site}/{id}
+
+
+def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every stored article version, one at a time, in key order (site, article id, capture time)."""
+    prefix = f"articles/{site}/" if site else "articles/"
+    for info in store.list(prefix):
+        if info.key.endswith(".json"):
+            with store.open(info.key) as handle:
+                yield json.loads(handle.read())
+
+
+def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """The versions the filter accepts: the newest of each article ('latest') or every one ('all')."""
+    prefix = f"articles/{selection.site}/" if selection.site else "articles/"
+    keys = (info.key for info in store.list(prefix) if info.key.endswith(".json"))
+    for _article, group in groupby(keys, key=_article_key_id):
+        versions = list(group)  # one article's versions: a handful of keys
+        chosen = versions if selection.versions == "all" else [max(versions)]
+        for key in chosen:
+            with store.open(key) as handle:
+                article = json.loads(handle.read())
+            if selection.accepts(article):
+                yield article
