@@ -22,6 +22,8 @@ FIELD_NOTES = {
     "content_hash": "sha256 of the normalised title and body: equal text, equal hash",
     "capture": "the raw capture this row comes from: WARC file, record id, offset, length, payload digest",
     "extraction": "which layer produced each field, the extractor version and the charset used",
+    "cluster_id": "near-duplicate cluster (reposts, one story on several outlets): the earliest capture's article id",
+    "duplicate_of": "id of the cluster's earliest capture when this row repeats it; null for the earliest itself",
 }
 
 
@@ -40,7 +42,7 @@ class DatasetStats:
         self.rows += 1
         year = str(article.get("published_at") or "")[:4] or "undated"
         self.per_site_year[(str(article.get("site")), year)] += 1
-        for name in ("published_at", "authors", "original_source"):
+        for name in ("published_at", "authors", "original_source", "duplicate_of"):
             self.with_field[name] += bool(article.get(name))
         capture = article.get("capture") or {}
         if capture.get("warc_file"):
@@ -99,7 +101,8 @@ def card(name: str, meta: dict[str, Any], stats: DatasetStats) -> str:
         "",
         f"- {stats.rows - stats.with_field['published_at']} rows without a publication date,",
         f"  {stats.rows - stats.with_field['authors']} without a named author (many outlets publish none).",
-        f"- {stats.with_field['original_source']} rows are reposts with a named original source.",
+        f"- {stats.with_field['original_source']} rows are reposts with a named original source;",
+        f"  {stats.with_field['duplicate_of']} rows are near-duplicates of an earlier capture (`duplicate_of`).",
         "- Only what the crawls reached is here: sites that blocked the crawler or removed pages before a crawl",
         "  are missing; text is as published, errors included.",
         "",

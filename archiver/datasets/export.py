@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archiver.datasets.card import DatasetStats, card, manifest
+from archiver.datasets.near_duplicates import NearDuplicates
 from archiver.datasets.selection import VERSION_CHOICES, ExportFilter, select
 from archiver.datasets.writers import WRITERS
 from archiver.errors import ConfigError, NotFoundError
@@ -75,13 +76,25 @@ def export(store: Store, fmt: str, out: Path, selection: ExportFilter, *, bom: b
     tmp = Path(tmp_name)
     stats = DatasetStats()
     try:
-        writer = WRITERS[fmt](tmp, bom=bom)
-        try:
-            for article in select(store, selection):
-                writer.write(article)
-                stats.add(article)
-        finally:
-            writer.close()
+        with tempfile.TemporaryDirectory(prefix="archiver-export-") as scratch:
+            duplicates = NearDuplicates(Path(scratch))
+            try:
+                # Three streaming passes: stock-paragraph counts, signatures and links, then the rows.
+                for article in select(store, selection):
+                    duplicates.count_paragraphs(article)
+                for article in select(store, selection):
+                    duplicates.add(article)
+                writer = WRITERS[fmt](tmp, bom=bom)
+                try:
+                    for article in select(store, selection):
+                        cluster_id, duplicate_of = duplicates.links(article["id"])
+                        row = dict(article, cluster_id=cluster_id, duplicate_of=duplicate_of)
+                        writer.write(row)
+                        stats.add(row)
+                finally:
+                    writer.close()
+            finally:
+                duplicates.close()
         if stats.rows == 0:
             raise NotFoundError(f"no articles in {store.uri} match the selection; nothing written")
         with tmp.open("rb+") as handle:

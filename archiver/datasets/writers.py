@@ -37,6 +37,8 @@ COLUMNS = (
     "content_hash",
     "capture",
     "extraction",
+    "cluster_id",  # export-only: near-duplicate cluster, named by its earliest capture's article id
+    "duplicate_of",  # export-only: that earliest article's id, or null for the earliest itself
 )
 PARQUET_BATCH = 1000
 
@@ -125,6 +127,8 @@ class ParquetWriter:
                 ("content_hash", pa.string()),
                 ("capture", capture),
                 ("extraction", pa.string()),  # JSON text: its shape grows with the extractor
+                ("cluster_id", pa.string()),
+                ("duplicate_of", pa.string()),
             ]
         )
         self._writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")

@@ -1,0 +1,74 @@
+"""Reposts and near-duplicates in exports: shared cluster_id, duplicate_of the earliest capture; stock paragraphs
+appended by an outlet do not make unrelated stories duplicates; matching text is normalised, exported text is not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from archiver.datasets.near_duplicates import normalise
+from archiver.store.local import LocalStore
+from tests.conftest import archiver
+from tests.fixtureweb.text import article_text
+
+STOCK = [
+    "Libya has been divided between rival administrations in the east and the west for most of the past decade, "
+    "with armed groups controlling much of the territory and repeated attempts at elections postponed.",
+    "The country holds the largest proven oil reserves in Africa, and production has often been interrupted by "
+    "blockades, disputes over revenue and clashes near the main terminals along the coast.",
+]
+
+
+def _put(store: LocalStore, site: str, ident: str, fetched: str, title: str, paragraphs: list[str]) -> None:
+    article = {
+        "schema_version": 1,
+        "id": ident,
+        "url": f"https://{site}/{ident}",
+        "site": site,
+        "language": "ar",
+        "title": title,
+        "body": "\n\n".join(paragraphs),
+        "authors": [],
+        "published_at": "2024-05-01T10:00:00+02:00",
+        "capture": {"fetched_at": fetched, "warc_file": f"warc/{site}/2024/05/01/c1-00000.warc.gz"},
+    }
+    store.put_bytes(
+        f"articles/{site}/{ident}/{fetched.replace(':', '')}.json",
+        json.dumps(article, ensure_ascii=False).encode(),
+        content_type="application/json",
+    )
+
+
+def test_normalisation_is_for_matching_only() -> None:
+    assert normalise("أَعلنَ الـمـجلس ٢٠٢٤ عن مدرسةٍ جديدة") == normalise("اعلن المجلس 2024 عن مدرسه جديده")
+
+
+def test_reposts_rewrites_and_stock_paragraphs(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    title, story = article_text("water", 3, extra=2)
+    _put(store, "alwasat", "a-original", "2024-05-01T08:00:00Z", title, story)
+    # The aggregator's repost, captured later, with the same text (its source lines were lifted at extraction).
+    _put(store, "libyaakhbar", "b-repost", "2024-05-01T09:30:00Z", title, story)
+    # The same story on another outlet, lightly rewritten: spelling variants, diacritics, a sentence added.
+    rewritten = [p.replace("أ", "ا").replace("ة", "ه") for p in story] + ["وأكد المسؤول أن العمل سيبدأ الأسبوع المقبل."]
+    _put(store, "almarsad", "c-rewrite", "2024-05-01T12:00:00Z", title.replace("أ", "ا"), rewritten)
+    # Four unrelated stories from one outlet that all end with the same two stock paragraphs.
+    for n, topic in enumerate(["port", "power", "library", "fishing"]):
+        own_title, own = article_text(topic, n, english=True)
+        _put(store, "libyareview", f"d-stock-{n}", f"2024-05-0{n + 2}T10:00:00Z", own_title, own[:2] + STOCK)
+
+    out = tmp_path / "all.jsonl"
+    run = archiver("export", "--format", "jsonl", "--out", str(out), f"--store={store.root}")
+    assert run.returncode == 0, run.stderr
+    rows = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+
+    assert rows["a-original"]["cluster_id"] == "a-original" and rows["a-original"]["duplicate_of"] is None
+    assert rows["b-repost"]["cluster_id"] == "a-original" and rows["b-repost"]["duplicate_of"] == "a-original"
+    assert rows["c-rewrite"]["duplicate_of"] == "a-original"
+    stock_clusters = {rows[f"d-stock-{n}"]["cluster_id"] for n in range(4)}
+    assert stock_clusters == {f"d-stock-{n}" for n in range(4)}  # each its own cluster
+    assert all(rows[f"d-stock-{n}"]["duplicate_of"] is None for n in range(4))
+    assert rows["c-rewrite"]["title"] == title.replace("أ", "ا")  # exported text is as archived
+    manifest = json.loads((tmp_path / "all.jsonl.manifest.json").read_text())
+    assert manifest["rows"] == 7
+    assert "2 rows are near-duplicates of an earlier capture" in (tmp_path / "all.jsonl.README.md").read_text()
