@@ -27,6 +27,7 @@ PERMUTATIONS = 64
 BANDS = 16  # of PERMUTATIONS // BANDS rows each
 MATCH_THRESHOLD = 0.5
 STOCK_MIN_ARTICLES = 3  # articles of one site sharing a paragraph
+SIGNATURE_WORDS = 400  # reposts share their opening; a signature reads the title and this many words of text
 
 ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, Quranic marks, tatweel
 LETTER_FORMS = str.maketrans(
@@ -54,6 +55,11 @@ def normalise(text: str) -> str:
     """Text for matching only: NFKC, no diacritics or tatweel, one form of alef/yaa/taa marbuta, ASCII digits."""
     text = ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text)).translate(LETTER_FORMS).lower()
     return " ".join(NOT_WORD.sub(" ", text).split())
+
+
+def _paragraph_key(paragraph: str) -> int:
+    # Stock lines are pasted verbatim by the same outlet: collapsing white space is enough to recognise them.
+    return _hash64(" ".join(paragraph.split()))
 
 
 def _hash64(text: str) -> int:
@@ -90,7 +96,7 @@ class NearDuplicates:
             return  # another version of an article already counted
         self._counted.add(article["id"])
         site = str(article.get("site"))
-        hashes = {_hash64(normalise(p)) for p in str(article.get("body") or "").split("\n\n") if p.strip()}
+        hashes = {_paragraph_key(p) for p in str(article.get("body") or "").split("\n\n") if p.strip()}
         self._db.executemany(
             "INSERT INTO paragraph VALUES (?, ?, 1) ON CONFLICT(site, hash) DO UPDATE SET articles = articles + 1",
             [(site, h) for h in hashes],
@@ -103,7 +109,8 @@ class NearDuplicates:
             return
         paragraphs = [p for p in str(article.get("body") or "").split("\n\n") if p.strip()]
         kept = [p for p in paragraphs if not self._is_stock(str(article.get("site")), p)]
-        sig = signature([str(article.get("title") or ""), *kept])
+        words = " ".join(kept).split()[:SIGNATURE_WORDS]
+        sig = signature([str(article.get("title") or ""), " ".join(words)])
         fetched = str((article.get("capture") or {}).get("fetched_at") or "")
         self._db.execute(
             "INSERT INTO article VALUES (?, ?, ?, NULL)",
@@ -126,7 +133,7 @@ class NearDuplicates:
 
     def _is_stock(self, site: str, paragraph: str) -> bool:
         row = self._db.execute(
-            "SELECT articles FROM paragraph WHERE site = ? AND hash = ?", (site, _hash64(normalise(paragraph)))
+            "SELECT articles FROM paragraph WHERE site = ? AND hash = ?", (site, _paragraph_key(paragraph))
         ).fetchone()
         return bool(row) and row[0] >= STOCK_MIN_ARTICLES
 

@@ -1,0 +1,138 @@
+"""Export throughput and memory on a generated store, against a naive in-memory export, side by side.
+
+    python -m bench.export [--articles 100000]
+
+Generates a local store of N article JSON objects (50 sites, random text, every tenth a repost of the previous
+story on another site), then runs
+`archiver export` for each format in its own process, and the same at N/4, to show that memory does not grow with
+the article count. The baseline is what a user would otherwise write: load every JSON into a list, then one
+pyarrow table to Parquet. Wall time and peak RSS (each process's own VmHWM) per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.crawl_overhead import timed
+from tests.fixtureweb.text import TOPICS_AR, TOPICS_EN
+
+SITES = 50
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    """Words of the fixture texts plus made-up ones: varied enough that unrelated articles do not look alike."""
+    words = {
+        w for topics in (TOPICS_AR, TOPICS_EN) for title, lines in topics.values() for w in " ".join(lines).split()
+    }
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    words |= {"".join(rng.choice(letters) for _ in range(rng.randint(3, 7))) for _ in range(5000)}
+    return sorted(words)
+
+
+def _story(rng: random.Random, vocabulary: list[str]) -> tuple[str, list[str]]:
+    title = " ".join(rng.choices(vocabulary, k=8))
+    return title, [" ".join(rng.choices(vocabulary, k=rng.randint(30, 60))) for _ in range(rng.randint(4, 8))]
+
+
+def generate(root: Path, count: int) -> None:
+    rng = random.Random(count)
+    vocabulary = _vocabulary(rng)
+    previous: tuple[str, list[str]] = ("", [])
+    for n in range(count):
+        site = f"site{n % SITES:02d}"
+        # Every tenth article reposts the previous one's story on another site.
+        title, body = previous if n % 10 == 9 else _story(rng, vocabulary)
+        previous = (title, body)
+        english = False
+        ident = f"{n:024x}"
+        fetched = f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}T{n % 24:02d}:00:00Z"
+        article = {
+            "schema_version": 1,
+            "id": ident,
+            "url": f"https://{site}.ly/news/{n}",
+            "canonical_url": None,
+            "site": site,
+            "language": "en" if english else "ar",
+            "title": title,
+            "subtitle": None,
+            "authors": [f"Reporter {rng.randrange(500)}"],
+            "published_at": fetched.replace("Z", "+00:00"),
+            "updated_at": None,
+            "section": "news",
+            "tags": ["libya"],
+            "body": "\n\n".join(body),
+            "images": [],
+            "original_source": None,
+            "content_hash": f"sha256:{n:064x}",
+            "capture": {
+                "url": f"https://{site}.ly/news/{n}",
+                "fetched_at": fetched,
+                "status": 200,
+                "warc_file": f"warc/{site}/2024/01/01/c1-00000.warc.gz",
+                "record_id": f"<urn:uuid:{n:032x}>",
+                "offset": n * 100,
+                "length": 100,
+                "payload_digest": "sha1:AAAA",
+            },
+            "extraction": {"method": {"title": "json-ld"}, "extractor_version": "bench"},
+        }
+        folder = root / "articles" / site / ident
+        folder.mkdir(parents=True)
+        (folder / f"{fetched.replace(':', '').replace('-', '')}.json").write_text(
+            json.dumps(article, ensure_ascii=False)
+        )
+
+
+def naive_main(store: str, out: str) -> None:
+    """The baseline run in a child process: everything in memory at once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(p.read_text()) for p in sorted(Path(store, "articles").rglob("*.json"))]
+    for row in rows:
+        row["capture"] = json.dumps(row["capture"])
+        row["extraction"] = json.dumps(row["extraction"])
+    pq.write_table(pa.Table.from_pylist(rows), out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--naive", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.naive:
+        naive_main(*args.naive)
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    try:
+        print(f"{'run':<34}{'articles':>9}{'wall s':>9}{'articles/s':>12}{'peak RSS MiB':>14}")
+        for count in (args.articles // 4, args.articles):
+            store = work / f"store-{count}"
+            generate(store, count)
+            for fmt in ("jsonl", "csv", "parquet"):
+                out = work / f"out-{count}.{fmt}"
+                wall, rss = timed("archiver.cli", ["export", "--format", fmt, "--out", str(out), f"--store={store}"])
+                print(
+                    f"{'archiver export ' + fmt:<34}{count:>9}{wall:>9.1f}{count / wall:>12.0f}{rss:>14.1f}", flush=True
+                )
+            wall, rss = timed("bench.export", ["--naive", str(store), str(work / f"naive-{count}.parquet")])
+            print(
+                f"{'naive in-memory (json+pyarrow)':<34}{count:>9}{wall:>9.1f}{count / wall:>12.0f}{rss:>14.1f}",
+                flush=True,
+            )
+            shutil.rmtree(store)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
