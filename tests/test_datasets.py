@@ -114,3 +114,17 @@ def test_unwritable_output_exits_2(crawled: CrawledArchive, tmp_path: Path) -> N
         "export", "--format", "parquet", "--out", str(tmp_path / "missing" / "x.parquet"), f"--store={crawled.store}"
     )
     assert run.returncode == 2 and "does not exist" in run.stderr
+
+
+def test_an_aggregator_repost_and_its_original_share_a_cluster(crawled: CrawledArchive, tmp_path: Path) -> None:
+    from tests.fixtureweb.sites import AGGREGATOR_ARTICLES, SAHIL_ARTICLES
+
+    _export(crawled.store, tmp_path / "all.jsonl", "jsonl")
+    rows = {row["url"]: row for row in _jsonl(tmp_path / "all.jsonl")}
+    original = rows[crawled.web["sahil"].url(SAHIL_ARTICLES[0][0])]
+    repost = rows[crawled.web["aggregator"].url(AGGREGATOR_ARTICLES[0][0])]
+    assert original["cluster_id"] == repost["cluster_id"]
+    assert {original["duplicate_of"], repost["duplicate_of"]} == {None, original["cluster_id"]}
+    assert repost["original_source"] == {"name": "الساحل نيوز", "url": None}
+    school = rows[crawled.web["sahil"].url(SAHIL_ARTICLES[1][0])]  # another story on the same site
+    assert school["cluster_id"] != original["cluster_id"]

@@ -370,14 +370,14 @@ def robots_down_site(host: str = "127.0.0.5") -> Site:
 #    Arabic digits in dates, RSS footers of the source, an 'about the source' box.
 AGGREGATOR_ARTICLES = [
     # path, topic, city, date as shown, ISO, source name, source URL (None: named without a link), footer kind
-    (
+    (  # a repost of the sahil site's first article: the same story, so exports link the two
         "/libya-news/1239964.html",
         "water",
-        7,
+        0,
         "٢٣ نوفمبر ٢٠٢٤ - ١٠:١٥",
         "2024-11-23T10:15:00+02:00",
-        "بوابة الوسط",
-        "https://alwasat.ly/news/libya/292227",
+        "الساحل نيوز",
+        None,
         "read-at-source",
     ),
     (
@@ -407,7 +407,7 @@ AGGREGATOR_HEADER = "ليبيا الان"
 def _aggregator_article(
     site: Site, path: str, topic: str, city: int, shown: str, iso: str, source: str, source_url: str | None, footer: str
 ) -> Reply:
-    title, paragraphs = article_text(topic, city, extra=1)
+    title, paragraphs = article_text(topic, city, extra=2 if city == 0 else 1)  # city 0: the sahil story, reposted
     named = f'<a href="{source_url}" rel="nofollow">{source}</a>' if source_url else source
     body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     tail = (
