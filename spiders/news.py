@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from archiver.crawl.capture import CAPTURE_META_KEY
 from archiver.extraction.article import article_id, extract_from_page
 from archiver.extraction.page import parse_page
 from archiver.extraction.pagetype import is_article, url_looks_like_article
+from archiver.sites import profile_for_host
 from archiver.urls import TrapGuard, normalize_url, origin_of
 
 logger = logging.getLogger(__name__)
@@ -108,6 +110,11 @@ class NewsSpider(scrapy.Spider):
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         return spider
+
+    def _article_patterns(self, url: str) -> tuple[re.Pattern[str], ...]:
+        """A registered site's own article URL patterns (empty for unregistered sites)."""
+        profile = profile_for_host(urlsplit(url).hostname)
+        return profile.article_url_patterns if profile else ()
 
     def site_for_url(self, url: str) -> str:
         return self._site_by_origin.get(origin_of(url)) or (urlsplit(url).hostname or "unknown")
@@ -231,7 +238,8 @@ class NewsSpider(scrapy.Spider):
         article = extract_from_page(page, headers)
         links = self._links(page.tree, response.url)
         capture = response.meta.get(CAPTURE_META_KEY)
-        if capture is not None and is_article(article, response.url, _link_density(page.tree)):
+        patterns = self._article_patterns(response.url)
+        if capture is not None and is_article(article, response.url, _link_density(page.tree), patterns):
             yield {
                 "site": self.site_for_url(response.url),
                 "article": article,
@@ -244,7 +252,7 @@ class NewsSpider(scrapy.Spider):
             if request := self._discovery_request(urljoin(response.url, feed.get("href")), self.parse_feed):
                 yield request
         for link in links:
-            priority = PRIORITY_ARTICLE_LINK if url_looks_like_article(link) else PRIORITY_LISTING
+            priority = PRIORITY_ARTICLE_LINK if url_looks_like_article(link, patterns) else PRIORITY_LISTING
             if request := self._page_request(link, priority):
                 yield request
 

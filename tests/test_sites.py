@@ -47,3 +47,18 @@ def test_sites_cli_lists_and_shows() -> None:
     assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == some
     missing = archiver("sites", "show", "nope")
     assert missing.returncode == 2 and "unknown site 'nope'" in missing.stderr
+
+
+def test_profile_article_patterns_match_their_corpus_pages() -> None:
+    from urllib.parse import urlsplit
+
+    from archiver.extraction.pagetype import url_looks_like_article
+    from tests.corpus.gate import load_cases
+
+    for case in load_cases():
+        profile = profile_for_host(urlsplit(case.url).hostname)
+        assert profile is not None, case.id
+        if profile.article_urls:
+            assert url_looks_like_article(case.url, profile.article_url_patterns), (case.id, case.url)
+            home = f"https://{profile.domains[0]}/"
+            assert not url_looks_like_article(home, profile.article_url_patterns), profile.id

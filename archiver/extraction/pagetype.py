@@ -21,15 +21,24 @@ LISTING_URL_PATTERNS = (
 MIN_ARTICLE_WORDS = 60
 
 
-def url_looks_like_article(url: str) -> bool:
+def url_looks_like_article(url: str, site_patterns: tuple[re.Pattern[str], ...] = ()) -> bool:
+    """By URL shape: a registered site's own article patterns when it has them, else the common Libyan shapes."""
     parts = urlsplit(url)
     target = parts.path + ("?" + parts.query if parts.query else "")
+    if site_patterns:
+        return any(p.search(target) for p in site_patterns)
+    return _common_article_shape(target)
+
+
+def _common_article_shape(target: str) -> bool:
     if any(p.search(target) for p in LISTING_URL_PATTERNS):
         return False
     return any(p.search(target) for p in ARTICLE_URL_PATTERNS)
 
 
-def is_article(article: dict[str, Any], url: str, link_density: float) -> bool:
+def is_article(
+    article: dict[str, Any], url: str, link_density: float, site_patterns: tuple[re.Pattern[str], ...] = ()
+) -> bool:
     """Decide from extracted fields and page shape: structured data first, then text mass and URL shape."""
     method = article["extraction"]["method"]
     words = len((article.get("body") or "").split())
@@ -40,6 +49,6 @@ def is_article(article: dict[str, Any], url: str, link_density: float) -> bool:
     signals = 0
     signals += words >= MIN_ARTICLE_WORDS
     signals += article.get("published_at") is not None
-    signals += url_looks_like_article(url)
+    signals += url_looks_like_article(url, site_patterns)
     signals += link_density < 0.35
     return signals >= 3
