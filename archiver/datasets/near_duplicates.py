@@ -87,14 +87,13 @@ class NearDuplicates:
             CREATE TABLE article (id TEXT PRIMARY KEY, fetched_at TEXT, signature BLOB, parent TEXT);
             CREATE TABLE band (band INTEGER, hash INTEGER, id TEXT);
             CREATE INDEX band_lookup ON band (band, hash);
+            CREATE TABLE counted (id TEXT PRIMARY KEY);
             """
         )
-        self._counted: set[str] = set()
 
     def count_paragraphs(self, article: dict[str, Any]) -> None:
-        if article["id"] in self._counted:
+        if self._db.execute("INSERT OR IGNORE INTO counted VALUES (?)", (article["id"],)).rowcount == 0:
             return  # another version of an article already counted
-        self._counted.add(article["id"])
         site = str(article.get("site"))
         hashes = {_paragraph_key(p) for p in str(article.get("body") or "").split("\n\n") if p.strip()}
         self._db.executemany(
