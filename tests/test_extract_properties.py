@@ -7,27 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archiver import extract
+from archiver.extraction.article import ARTICLE_FIELDS
 
-SPEC_FIELDS = {
-    "schema_version",
-    "id",
-    "url",
-    "canonical_url",
-    "site",
-    "language",
-    "title",
-    "subtitle",
-    "authors",
-    "published_at",
-    "updated_at",
-    "section",
-    "tags",
-    "body",
-    "images",
-    "original_source",
-    "content_hash",
-    "extraction",
-}
+SPEC_FIELDS = set(ARTICLE_FIELDS)
 TAGS = ["p", "div", "article", "h1", "time", "a", "script", "table", "td", "br", "meta", "title", "span", "li"]
 
 

@@ -15,28 +15,12 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from archiver.errors import ConfigError
+from archiver.extraction.article import ARTICLE_FIELDS
 
-# SPEC 'Article JSON' fields, in the column order of CSV and Parquet.
+# Column order of CSV: the SPEC article fields, the capture, then what only exports have.
 COLUMNS = (
-    "schema_version",
-    "id",
-    "url",
-    "canonical_url",
-    "site",
-    "language",
-    "title",
-    "subtitle",
-    "authors",
-    "published_at",
-    "updated_at",
-    "section",
-    "tags",
-    "body",
-    "images",
-    "original_source",
-    "content_hash",
+    *ARTICLE_FIELDS,
     "capture",
-    "extraction",
     "cluster_id",  # export-only: near-duplicate cluster, named by its earliest capture's article id
     "duplicate_of",  # export-only: that earliest article's id, or null for the earliest itself
 )

@@ -25,6 +25,27 @@ from archiver.sites import SiteProfile, profile_for_host
 from archiver.urls import normalize_url
 
 SCHEMA_VERSION = 1
+# The SPEC 'Article JSON' fields `extract` returns, in order (the crawl adds `capture`).
+ARTICLE_FIELDS = (
+    "schema_version",
+    "id",
+    "url",
+    "canonical_url",
+    "site",
+    "language",
+    "title",
+    "subtitle",
+    "authors",
+    "published_at",
+    "updated_at",
+    "section",
+    "tags",
+    "body",
+    "images",
+    "original_source",
+    "content_hash",
+    "extraction",
+)
 EXTRACTOR_VERSION = "generic-1"
 
 
