@@ -7,12 +7,13 @@ Sites differ by data (start URLs, origins), never by spider code.
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -66,6 +67,7 @@ SKIP_EXTENSIONS = (
     ".rar",
     ".mov",
 )
+FEED_DATES = ("updated", "modified", "pubDate", "published", "date", "lastmod")  # RSS, Atom, Dublin Core
 PRIORITY_ARTICLE = 20  # from sitemaps and feeds
 PRIORITY_ARTICLE_LINK = 10
 PRIORITY_LISTING = 0
@@ -92,9 +94,13 @@ class NewsSpider(scrapy.Spider):
         targets: list[CrawlTarget],
         max_pages: int | None = None,
         known_article_ids: frozenset[str] = frozenset(),
+        since: date | None = None,
+        recrawl: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.since = since  # sitemap and feed entries dated before it are not fetched
+        self.recrawl = recrawl  # archived articles are fetched again, conditionally where the server allows
         self.known_article_ids = known_article_ids  # archived already: not fetched again (incremental crawl)
         self.archive = archive
         self.targets = targets
@@ -140,7 +146,10 @@ class NewsSpider(scrapy.Spider):
             return None
         self._seen.add(key)
         self._scheduled_pages += 1
-        return Request(url, callback=self.parse_page, priority=priority)
+        prior = getattr(self.archive, "prior", None)
+        # Only archived articles are asked conditionally: a 304 on a listing would hide its new links.
+        headers = prior.conditional_headers(url) if self.recrawl and prior and url in prior.article_urls else {}
+        return Request(url, callback=self.parse_page, priority=priority, headers=headers or None)
 
     def _discovery_request(self, url: str, callback: Any) -> Request | None:
         url = urldefrag(url)[0]
@@ -159,6 +168,17 @@ class NewsSpider(scrapy.Spider):
                 root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
                 if request := self._discovery_request(root + "/sitemap.xml", self.parse_sitemap):
                     yield request
+        for url in self._archived_article_urls():
+            if request := self._page_request(url, PRIORITY_ARTICLE, trusted=True):
+                yield request
+
+    def _archived_article_urls(self) -> list[str]:
+        """With --recrawl, every archived article of the crawled sites is asked again, linked or not: an article
+        no listing shows any more may have been edited or removed, and that is what a recrawl is for."""
+        prior = getattr(self.archive, "prior", None)
+        if not self.recrawl or prior is None:
+            return []
+        return sorted(url for url in prior.article_urls if origin_of(url) in self.allowed_origins)
 
     def _robots_parsed(self, robotparser: Any, request: Request) -> None:
         sitemaps = getattr(getattr(robotparser, "rp", robotparser), "sitemaps", []) or []
@@ -190,6 +210,8 @@ class NewsSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 if follow := self._discovery_request(loc, self.parse_sitemap):
                     yield follow
+            elif self._before_since(entry.get("lastmod")):
+                continue
             elif request := self._page_request(loc, PRIORITY_ARTICLE, trusted=True):
                 request.meta["lastmod"] = entry.get("lastmod")
                 yield request
@@ -206,14 +228,17 @@ class NewsSpider(scrapy.Spider):
         links: list[str] = []
         for element in root.iter():
             tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
+            if tag not in ("item", "entry"):
+                continue
+            children = {etree.QName(c).localname: c for c in element if isinstance(c.tag, str)}
+            dated = next((children[n].text for n in FEED_DATES if n in children and children[n].text), None)
+            if self._before_since(dated):
+                continue
             if tag == "item":
-                link = next(
-                    (c.text for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "link"),
-                    None,
-                )
+                link = children["link"].text if "link" in children else None
                 if link:
                     links.append(link.strip())
-            elif tag == "entry":
+            else:
                 for child in element:
                     is_link = isinstance(child.tag, str) and etree.QName(child).localname == "link"
                     if is_link and child.get("rel", "alternate") == "alternate" and child.get("href"):
@@ -221,6 +246,16 @@ class NewsSpider(scrapy.Spider):
         for link in links:
             if request := self._page_request(urljoin(response.url, link), PRIORITY_ARTICLE, trusted=True):
                 yield request
+
+    def _before_since(self, value: str | None) -> bool:
+        """True when `--since` is set and a sitemap lastmod or feed date says the entry is older."""
+        if self.since is None or not value:
+            return False
+        when = parse_feed_date(value)
+        if when is None or when.date() >= self.since:
+            return False
+        self.crawler.stats.inc_value("archiver/skipped_before_since")
+        return True
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
@@ -267,6 +302,19 @@ class NewsSpider(scrapy.Spider):
                 continue
             out.append(urljoin(base, href))
         return out
+
+
+def parse_feed_date(value: str) -> datetime | None:
+    """A sitemap W3C date or a feed's RFC 822 / ISO 8601 date; None when unreadable."""
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _link_density(tree: Any) -> float:

@@ -122,7 +122,7 @@ def test_unresolved_links_and_orphan_requests_are_caught(tmp_path: Path) -> None
     _rewrite(path, [members[0], members[2]])  # drop the response: the request now points nowhere
     problems = _problems(path)
     assert any("resolves to no record" in p for p in problems)
-    assert "request record not concurrent to a response record" in problems
+    assert "request record not concurrent to a response or revisit record" in problems
 
 
 def test_duplicate_record_ids_are_caught(tmp_path: Path) -> None:
@@ -147,3 +147,37 @@ def test_validate_reads_streams(tmp_path: Path) -> None:
     path = tmp_path / "good.warc.gz"
     _good_warc(path)
     assert validate([("good.warc.gz", io.BytesIO(path.read_bytes()))]) == []
+
+
+def test_every_record_starts_with_a_bare_version_line(tmp_path: Path) -> None:
+    path = tmp_path / "good.warc.gz"
+    _good_warc(path)
+    with gzip.open(path) as handle:
+        lines = [line for line in handle.read().split(b"\r\n") if line.startswith(b"WARC/")]
+    assert lines and set(lines) == {b"WARC/1.1"}
+    members = _members(path)
+    members[1] = members[1].replace(b"WARC/1.1\r\n", b"WARC/1.1 WARC/1.1\r\n", 1)
+    doubled = tmp_path / "doubled.warc.gz"
+    _rewrite(doubled, members)
+    assert any("malformed version line" in p for p in _problems(doubled))
+
+
+def test_a_revisit_record_keeps_the_head_bytes_as_received(tmp_path: Path) -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nX-Odd:  spaced\r\n\r\n"
+    record = records.revisit_record(
+        "http://example.test/",
+        head,
+        records.sha1_label(b"hello"),
+        record_id=records.new_record_id(),
+        moment=records.utcnow(),
+        ip=None,
+        refers_to_uri="http://example.test/",
+        refers_to_date="2026-01-01T00:00:00.000000Z",
+    )
+    path = tmp_path / "revisit.warc.gz"
+    warc = WarcFile(path, f"warc/x/{path.name}", [("software", "test")], records.utcnow())
+    warc.write(record)
+    warc.close()
+    assert _members(path)[1].endswith(b"Content-Length: %d\r\n\r\n" % len(head) + head + b"\r\n\r\n")
+    assert _problems(path) == []
+

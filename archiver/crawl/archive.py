@@ -16,6 +16,9 @@ from typing import IO, Any
 from urllib.parse import urldefrag
 
 from archiver import SOFTWARE
+from archiver.crawl.challenge import looks_like_challenge
+from archiver.crawl.prior import PriorCaptures
+from archiver.crawl.publish import publish_warc
 from archiver.crawl.wiretap import WireExchange
 from archiver.errors import StoreError
 from archiver.spool import Spool
@@ -71,6 +74,7 @@ class CrawlArchive:
         started_at: datetime,
         settings: dict[str, Any],
         max_warc_size: int = DEFAULT_MAX_SIZE,
+        prior: PriorCaptures | None = None,
     ) -> None:
         self.store = store
         self.spool = spool
@@ -79,6 +83,8 @@ class CrawlArchive:
         self.settings = settings
         self.max_warc_size = max_warc_size
         self.counts: Counter[str] = Counter()
+        self.site_counts: dict[str, Counter[str]] = {}
+        self.prior = prior or PriorCaptures()
         self.sites: set[str] = set()
         self.coverage_counts: dict[str, Counter[str]] = {}
         self._writers: dict[str, RotatingWarcWriter] = {}
@@ -120,7 +126,7 @@ class CrawlArchive:
         ]
         return fields
 
-    def _background(self, work: Callable[..., PutResult], *args: Any) -> None:
+    def _background(self, work: Callable[..., Any], *args: Any) -> None:
         """Run a store write off the reactor thread; wait for the oldest when too many are pending."""
         self._pending.append(self._uploader.submit(work, *args))
         while len(self._pending) > MAX_PENDING_WRITES:
@@ -137,10 +143,11 @@ class CrawlArchive:
         closed = self.spool.mark_closed(warc.path)
         self._background(self._upload, warc.key, closed)
 
-    def _upload(self, key: str, path: Path) -> PutResult:
-        result = self.spool.upload(self.store, key, path)
-        self._journal(result, "warc")
-        return result
+    def _upload(self, key: str, path: Path) -> list[PutResult]:
+        index, warc = publish_warc(self.store, self.spool, key, path)
+        self._journal(index, "cdxj")
+        self._journal(warc, "warc")
+        return [index, warc]
 
     def _journal(self, result: PutResult, kind: str) -> None:
         entry = {"key": result.key, "sha256": result.sha256, "size": result.size, "kind": kind}
@@ -149,8 +156,16 @@ class CrawlArchive:
             self.counts[f"objects_{kind}"] += 1
             self.counts["bytes_stored"] += result.size
 
+    def count(self, site: str, name: str, n: int = 1) -> None:
+        """A counter for the whole crawl and for one site (the manifest's `counts` and `site_counts`)."""
+        self.counts[name] += n
+        self.site_counts.setdefault(site, Counter())[name] += n
+
     def record_exchange(self, site: str, url: str, exchange: WireExchange) -> CaptureRef | None:
-        """Write request, response and capture-metadata records; None when nothing usable was received."""
+        """Write request, response (or revisit) and capture-metadata records; None when nothing usable came.
+
+        A 2xx body byte-identical to the URL's newest archived one becomes a revisit record (identical-payload-
+        digest profile: the HTTP head as received, no body)."""
         received = skip_interim(bytes(exchange.received))
         message = split_message(received)
         try:
@@ -161,9 +176,26 @@ class CrawlArchive:
         uri = urldefrag(url)[0]
         moment = exchange.started_at
         response_id, request_id = records.new_record_id(), records.new_record_id()
-        response = records.response_record(
-            uri, received, len(message.head), record_id=response_id, moment=moment, ip=exchange.peer_ip
-        )
+        digest = records.sha1_label(message.body)
+        earlier = self.prior.payloads.get(uri) if 200 <= status < 300 else None
+        if earlier is not None and earlier[0] == digest:
+            response = records.revisit_record(
+                uri,
+                message.head,
+                digest,
+                record_id=response_id,
+                moment=moment,
+                ip=exchange.peer_ip,
+                refers_to_uri=uri,
+                refers_to_date=earlier[1],
+            )
+            self.count(site, "revisits")
+        else:
+            response = records.response_record(
+                uri, received, len(message.head), record_id=response_id, moment=moment, ip=exchange.peer_ip
+            )
+            if 200 <= status < 300:
+                self.prior.payloads[uri] = (digest, records.warc_date(moment))
         request = records.request_record(
             uri,
             bytes(exchange.sent),
@@ -181,8 +213,14 @@ class CrawlArchive:
             ]
             event.append(records.metadata_record(uri, evidence, refers_to=response_id, moment=moment))
         locations = self._writer(site).write_event(event, moment)
-        self.counts["captures"] += 1
-        self.counts[f"status_{status}"] += 1
+        self.count(site, "captures")
+        self.count(site, f"status_{status}")
+        if status == 304:
+            self.count(site, "not_modified")
+        elif status in (404, 410) and uri in self.prior.article_urls:
+            self.count(site, "gone")  # an archived article the site no longer serves; its versions stay
+        if looks_like_challenge(status, message):
+            self.count(site, "challenge_pages")
         where = locations[0]
         return CaptureRef(
             url=uri,
@@ -197,21 +235,36 @@ class CrawlArchive:
 
     # -- articles -----------------------------------------------------------------------------------------------
     def record_article(self, site: str, article: dict[str, Any], capture: CaptureRef, fetched_at: datetime) -> str:
-        """Store the article JSON (immutable) and link it to its capture with a metadata record."""
-        key = article_key(site, article["id"], fetched_at)
-        body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-        self._background(self._store_article, key, body)
-        fields = [
-            ("article-key", key),
-            ("article-id", article["id"]),
-            ("article-sha256", hashlib.sha256(body).hexdigest()),
+        """Link the capture to its article version with a metadata record; store the article JSON (immutable)
+        only when its content_hash differs from the newest archived version (a menu change is no new version).
+        Returns the key of the version this capture shows."""
+        earlier = self.prior.versions.get(article["id"])
+        self.prior.article_urls.add(capture.url)
+        if earlier is not None and earlier[0] == article["content_hash"]:
+            key, version = earlier[1], "same"
+            self.count(site, "articles_unchanged")
+            fields = [("article-key", key), ("article-id", article["id"])]
+        else:
+            key, version = article_key(site, article["id"], fetched_at), "new"
+            body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+            self._background(self._store_article, key, body)
+            self.prior.versions[article["id"]] = (article["content_hash"], key)
+            self.count(site, "articles_changed" if earlier is not None else "articles_new")
+            fields = [
+                ("article-key", key),
+                ("article-id", article["id"]),
+                ("article-sha256", hashlib.sha256(body).hexdigest()),
+            ]
+        fields += [
+            ("article-version", version),
             ("content-hash", article["content_hash"]),
+            ("article-title", article.get("title") or ""),
             ("extractor", json.dumps(article.get("extraction", {}), ensure_ascii=False, sort_keys=True)),
         ]
         moment = datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00"))
         metadata = records.metadata_record(capture.url, fields, refers_to=capture.record_id, moment=moment)
         self._writer(site).write_event([metadata], moment)
-        self.counts["articles"] += 1
+        self.count(site, "articles")
         self._cover(site, article)
         return key
 
@@ -254,7 +307,11 @@ class CrawlArchive:
             self.settings,
             sorted(self.sites),
             dict(self.counts),
-            {"coverage": self.coverage(), **(extra or {})},
+            {
+                "coverage": self.coverage(),
+                "site_counts": {site: dict(counts) for site, counts in sorted(self.site_counts.items())},
+                **(extra or {}),
+            },
         )
         self.spool.finish(self.crawl_id, self._lock)
         return key

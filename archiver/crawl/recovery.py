@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archiver.crawl.archive import manifest_key, write_manifest
+from archiver.crawl.publish import publish_warc
 from archiver.spool import Spool
 from archiver.store import Store
 from archiver.warc.records import utcnow
@@ -29,8 +30,9 @@ def recover_spool(store: Store, spool: Spool) -> Recovery:
     report = Recovery(salvaged=spool.salvage_orphans())
     for key, path in list(spool.closed_files()):
         crawl_id = crawl_id_of(key)
-        result = spool.upload(store, key, path)
-        spool.append_journal(crawl_id, {"key": key, "sha256": result.sha256, "size": result.size, "kind": "warc"})
+        index, result = publish_warc(store, spool, key, path)
+        for entry, kind in ((index, "cdxj"), (result, "warc")):
+            spool.append_journal(crawl_id, {"key": entry.key, "sha256": entry.sha256, "size": entry.size, "kind": kind})
         report.uploaded.append(key)
     for crawl_id in spool.orphan_journals():
         if not store.exists(manifest_key(crawl_id)):

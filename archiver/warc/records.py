@@ -48,10 +48,12 @@ def warc_fields(pairs: Iterable[tuple[str, str]]) -> bytes:
 def _record(record_type: str, content: bytes, headers: list[tuple[str, str]], content_type: str) -> ArcWarcRecord:
     # Built directly (not via create_warc_record) so warcio never re-serialises the HTTP header block:
     # the bytes stored are the bytes received, header case, order, spacing and reason phrase included.
-    rec_headers = StatusAndHeaders(WARC_VERSION, [("WARC-Type", record_type), *headers], protocol=WARC_VERSION)
+    rec_headers = StatusAndHeaders("", [("WARC-Type", record_type), *headers], protocol=WARC_VERSION)
     rec_headers.add_header("WARC-Block-Digest", sha1_label(content))
     rec_headers.add_header("Content-Type", content_type)
-    record = ArcWarcRecord("warc", record_type, rec_headers, io.BytesIO(content), None, content_type, len(content))
+    # warcio writes a revisit's block from parsed HTTP headers (re-serialised); as "resource" it writes our bytes.
+    writer_type = "resource" if record_type == "revisit" else record_type
+    record = ArcWarcRecord("warc", writer_type, rec_headers, io.BytesIO(content), None, content_type, len(content))
     record.payload_length = len(content)
     return record
 
@@ -108,3 +110,33 @@ def metadata_record(uri: str, fields: list[tuple[str, str]], *, refers_to: str, 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+def revisit_record(
+    uri: str,
+    head: bytes,
+    payload_digest: str,
+    *,
+    record_id: str,
+    moment: datetime,
+    ip: str | None,
+    refers_to_uri: str,
+    refers_to_date: str,
+) -> ArcWarcRecord:
+    """A recapture whose body is byte-identical to an archived one: the HTTP head as received, no body."""
+    headers = [
+        ("WARC-Record-ID", record_id),
+        ("WARC-Date", warc_date(moment)),
+        ("WARC-Target-URI", uri),
+        ("WARC-Profile", REVISIT_PROFILE),
+        ("WARC-Refers-To-Target-URI", refers_to_uri),
+        ("WARC-Refers-To-Date", refers_to_date),
+        ("WARC-Payload-Digest", payload_digest),
+        ("WARC-Truncated", "length"),
+    ]
+    if ip:
+        headers.append(("WARC-IP-Address", ip))
+    return _record("revisit", head, headers, HTTP_RESPONSE_TYPE)

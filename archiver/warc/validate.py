@@ -22,6 +22,7 @@ from archiver.warc.records import sha1_label
 MANDATORY = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
 TARGETED_TYPES = ("request", "response", "revisit", "resource", "metadata")
 WARC_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
+VERSION_LINE = re.compile(rb"WARC/1\.[01]\r\n")
 RECORD_ID = re.compile(r"^<[^<>\s]+:[^<>\s]+>$")
 
 
@@ -63,6 +64,9 @@ def parse_record(data: bytes) -> tuple[ParsedRecord | None, str | None]:
     end = data.find(b"\r\n\r\n")
     if not data.startswith(b"WARC/") or end < 0:
         return None, "not a WARC record (no WARC/ version line or no header end)"
+    if not VERSION_LINE.match(data):
+        first = data.split(b"\n", 1)[0][:40]
+        return None, f"malformed version line {first!r} (expected WARC/1.0 or WARC/1.1)"
     lines = data[:end].decode("utf-8", "replace").split("\r\n")
     headers = []
     for line in lines[1:]:
@@ -170,6 +174,6 @@ def validate(files: Iterable[tuple[str, BinaryIO]]) -> list[Problem]:
         if target not in seen.ids:
             problems.append(Problem(name, offset, f"{link_field} {target} resolves to no record"))
     for name, offset, concurrent in seen.requests:
-        if not concurrent or seen.ids.get(concurrent, ("", ""))[1] != "response":
-            problems.append(Problem(name, offset, "request record not concurrent to a response record"))
+        if not concurrent or seen.ids.get(concurrent, ("", ""))[1] not in ("response", "revisit"):
+            problems.append(Problem(name, offset, "request record not concurrent to a response or revisit record"))
     return problems

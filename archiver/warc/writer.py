@@ -49,8 +49,7 @@ class WarcFile:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
-        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        self._handle.write(compressor.compress(self._buffer.getvalue()) + compressor.flush())
+        self._handle.write(_gzip(self._buffer.getvalue()))
         self._handle.flush()
         return RecordLocation(self.key, offset, self._handle.tell() - offset)
 
@@ -58,6 +57,18 @@ class WarcFile:
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self._handle.close()
+
+
+def _gzip(data: bytes) -> bytes:
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def gzip_member(record: ArcWarcRecord) -> bytes:
+    """One record as one gzip member, as the archive's WARC files hold them."""
+    buffer = io.BytesIO()
+    WARCWriter(buffer, gzip=False, warc_version="1.1").write_record(record)
+    return _gzip(buffer.getvalue())
 
 
 class RotatingWarcWriter:

@@ -1,0 +1,260 @@
+"""The catalog: one row per capture (response, revisit or not-modified), built from the store's CDXJ indexes.
+
+It is a cache. `sync()` ingests the crawls whose manifests it has not seen (one listing of `crawls/` per call);
+`reindex()` drops everything and rebuilds from the store alone: every CDXJ file, plus an index computed on the
+fly for any WARC file that has none. A fact-checker on a fresh machine needs nothing but the store.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from archiver.catalog.cdxj import cdxj_key, index_warc, parse_line, urlkey
+from archiver.catalog.db import Database, default_catalog_url
+from archiver.crawl.prior import PriorCaptures
+from archiver.errors import ConfigError, NotFoundError
+from archiver.store import Store
+
+SCHEMA_VERSION = "1"
+CAPTURE_COLUMNS = (
+    "record_id",
+    "urlkey",
+    "url",
+    "captured_at",
+    "status",
+    "record_type",
+    "mime",
+    "digest",
+    "warc_file",
+    "record_offset",
+    "record_length",
+    "site",
+    "article_id",
+    "article_key",
+    "content_hash",
+    "title",
+    "version",
+    "etag",
+    "last_modified",
+    "detail",
+)
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS catalog_meta (name TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS catalog_sources (key TEXT PRIMARY KEY, kind TEXT)",
+    """CREATE TABLE IF NOT EXISTS captures (
+        record_id TEXT PRIMARY KEY, urlkey TEXT NOT NULL, url TEXT NOT NULL, captured_at TEXT NOT NULL,
+        status INTEGER, record_type TEXT, mime TEXT, digest TEXT, warc_file TEXT NOT NULL,
+        record_offset BIGINT NOT NULL, record_length BIGINT NOT NULL, site TEXT, article_id TEXT, article_key TEXT,
+        content_hash TEXT, title TEXT, version TEXT, etag TEXT, last_modified TEXT, detail TEXT)""",
+    "CREATE INDEX IF NOT EXISTS captures_by_url ON captures (urlkey, captured_at)",
+    "CREATE INDEX IF NOT EXISTS captures_by_site ON captures (site, captured_at)",
+]
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    """One capture as the catalog knows it (a CDXJ line with its place in the store)."""
+
+    record_id: str
+    urlkey: str
+    url: str
+    captured_at: str
+    status: int | None
+    record_type: str
+    mime: str | None
+    digest: str | None
+    warc_file: str
+    record_offset: int
+    record_length: int
+    site: str | None
+    article_id: str | None
+    article_key: str | None
+    content_hash: str | None
+    title: str | None
+    version: str | None
+    etag: str | None
+    last_modified: str | None
+    detail: str | None
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.detail) if self.detail else {}
+        return value
+
+    @property
+    def payload_digest(self) -> str | None:
+        return f"sha1:{self.digest}" if self.digest and self.digest != "-" else None
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    captures: int
+    index_files: int
+    warcs_indexed_on_the_fly: int
+    seconds: float
+
+
+def _row_of(line: bytes | str) -> tuple[Any, ...]:
+    key, _stamp, fields = parse_line(line)
+    warc_file = fields["filename"]
+    parts = warc_file.split("/")
+    article = fields.get("article")
+    article_parts = article.split("/") if article else []
+    status = fields.get("status")
+    detail = {k: fields[k] for k in ("request", "metadata", "refers_to_uri", "refers_to_date") if k in fields}
+    return (
+        fields["record_id"],
+        key,
+        fields["url"],
+        fields["date"],
+        int(status) if status and str(status).isdigit() else None,
+        "revisit" if fields.get("mime") == "warc/revisit" else "response",
+        fields.get("mime"),
+        fields.get("digest"),
+        warc_file,
+        int(fields["offset"]),
+        int(fields["length"]),
+        parts[1] if len(parts) > 2 else None,
+        article_parts[2] if len(article_parts) == 4 else None,
+        article,
+        fields.get("content_hash"),
+        fields.get("title"),
+        fields.get("version"),
+        fields.get("etag"),
+        fields.get("last_modified"),
+        json.dumps(detail, sort_keys=True) if detail else None,
+    )
+
+
+class Catalog:
+    def __init__(self, store: Store, db: Database) -> None:
+        self.store = store
+        self.db = db
+        for statement in SCHEMA:
+            self.db.execute(statement)
+        owner = self.db.one("SELECT value FROM catalog_meta WHERE name = 'store'")
+        if owner is None:
+            self.db.execute(
+                "INSERT INTO catalog_meta (name, value) VALUES ('store', ?), ('schema', ?) ON CONFLICT DO NOTHING",
+                (store.uri, SCHEMA_VERSION),
+            )
+        elif owner[0] != store.uri:
+            raise ConfigError(f"catalog {db.url} indexes the store {owner[0]}, not {store.uri}: give another --catalog")
+
+    @classmethod
+    def open(cls, store: Store, url: str | None = None) -> Catalog:
+        from archiver.store.local import LocalStore
+
+        root = store.root if isinstance(store, LocalStore) else None
+        return cls(store, Database(url or default_catalog_url(store.uri, root)))
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- building ---------------------------------------------------------------------------------------------
+    def _ingest_lines(self, lines: Iterable[bytes | str]) -> int:
+        rows = [_row_of(line) for line in lines if line.strip()]
+        placeholders = ", ".join("?" for _ in CAPTURE_COLUMNS)
+        self.db.executemany(
+            f"INSERT INTO captures ({', '.join(CAPTURE_COLUMNS)}) VALUES ({placeholders}) ON CONFLICT DO NOTHING",
+            rows,
+        )
+        return len(rows)
+
+    def _ingest_warc(self, warc_key: str) -> int:
+        """Ingest one WARC file's captures: from its CDXJ file, or indexed on the fly when it has none."""
+        index = cdxj_key(warc_key)
+        if self.db.one("SELECT 1 FROM catalog_sources WHERE key = ?", (index,)):
+            return 0
+        if self.store.exists(index):
+            with self.store.open(index) as handle:
+                count = self._ingest_lines(handle.read().splitlines())
+        else:
+            with self.store.open(warc_key) as handle:
+                count = self._ingest_lines(index_warc(handle, warc_key))
+        self.db.execute("INSERT INTO catalog_sources (key, kind) VALUES (?, 'cdxj') ON CONFLICT DO NOTHING", (index,))
+        return count
+
+    def sync(self) -> int:
+        """Ingest the crawls finished since the last call; returns the number of captures added."""
+        known = {row[0] for row in self.db.query("SELECT key FROM catalog_sources WHERE kind = 'manifest'")}
+        added = 0
+        for info in self.store.list("crawls/"):
+            if not info.key.endswith("/manifest.json") or info.key in known:
+                continue
+            with self.store.open(info.key) as handle:
+                manifest = json.load(handle)
+            with self.db.transaction():
+                for entry in manifest.get("objects", []):
+                    if entry.get("kind") == "warc":
+                        added += self._ingest_warc(str(entry["key"]))
+                self.db.execute(
+                    "INSERT INTO catalog_sources (key, kind) VALUES (?, 'manifest') ON CONFLICT DO NOTHING",
+                    (info.key,),
+                )
+        return added
+
+    def reindex(self) -> ReindexReport:
+        """Drop the catalog and rebuild it from the store alone."""
+        started = time.monotonic()
+        with self.db.transaction():
+            self.db.execute("DELETE FROM captures")
+            self.db.execute("DELETE FROM catalog_sources")
+            files = on_the_fly = 0
+            for info in self.store.list("warc/"):
+                if not info.key.endswith(".warc.gz"):
+                    continue
+                on_the_fly += not self.store.exists(cdxj_key(info.key))
+                self._ingest_warc(info.key)
+                files += 1
+            for info in self.store.list("crawls/"):
+                if info.key.endswith("/manifest.json"):
+                    self.db.execute("INSERT INTO catalog_sources (key, kind) VALUES (?, 'manifest')", (info.key,))
+        row = self.db.one("SELECT COUNT(*) FROM captures")
+        return ReindexReport(int(row[0]) if row else 0, files, on_the_fly, time.monotonic() - started)
+
+    # -- lookups ----------------------------------------------------------------------------------------------
+    def _rows(self, where: str, params: tuple[Any, ...]) -> list[CaptureRow]:
+        sql = f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM captures WHERE {where} ORDER BY captured_at, record_id"
+        return [CaptureRow(*row) for row in self.db.query(sql, params)]
+
+    def captures(self, url: str) -> list[CaptureRow]:
+        """Every capture of `url`, oldest first; NotFoundError when there is none."""
+        rows = self._rows("urlkey = ?", (urlkey(url),))
+        if not rows:
+            raise NotFoundError(f"no capture of {url} in {self.store.uri} (check the URL, or run `archiver crawl`)")
+        return rows
+
+    def capture_by_digest(self, url: str, digest: str, before: str) -> CaptureRow | None:
+        """The full response a revisit of `url` refers to: same payload digest, captured no later."""
+        rows = self._rows(
+            "urlkey = ? AND digest = ? AND record_type = 'response' AND captured_at <= ?",
+            (urlkey(url), digest, before),
+        )
+        return rows[-1] if rows else None
+
+    def site_rows(self, sites: Iterable[str]) -> Iterator[CaptureRow]:
+        for site in sorted(set(sites)):
+            yield from self._rows("site = ?", (site,))
+
+    def prior_captures(self, sites: Iterable[str]) -> PriorCaptures:
+        """What a new crawl of these sites needs to write revisits, conditional requests and new versions only."""
+        prior = PriorCaptures()
+        for row in self.site_rows(sites):
+            if row.status is not None and 200 <= row.status < 300 and row.payload_digest:
+                original_date = row.extra.get("refers_to_date") if row.record_type == "revisit" else None
+                prior.payloads[row.url] = (row.payload_digest, original_date or row.captured_at)
+                if row.etag or row.last_modified:
+                    prior.validators[row.url] = (row.etag, row.last_modified)
+            if row.article_key and row.article_id and row.content_hash:
+                prior.article_urls.add(row.url)
+                if row.version == "new":
+                    prior.versions[row.article_id] = (row.content_hash, row.article_key)
+        return prior
+
+    def article_ids(self, sites: Iterable[str]) -> set[str]:
+        return {row.article_id for row in self.site_rows(sites) if row.article_id}

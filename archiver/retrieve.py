@@ -1,0 +1,196 @@
+"""Fact-checkers' questions, answered from the catalog and the store: what did this URL say at time T
+(`snapshot`), how did it change (`history`), and the raw records to prove it (a standalone WARC)."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver import SOFTWARE
+from archiver.catalog.catalog import CaptureRow, Catalog
+from archiver.catalog.cdxj import timestamp14
+from archiver.errors import ConfigError, NotFoundError
+from archiver.extraction.encoding import decode_html
+from archiver.warc import records
+from archiver.warc.writer import gzip_member
+
+UNCHANGED_STATUSES = (304,)  # a not-modified answer confirms the version before it
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One capture of a URL with the article version it showed (inherited for revisits and 304s)."""
+
+    capture: CaptureRow
+    content_hash: str | None
+    title: str | None
+    article_key: str | None
+    new_version: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        row = self.capture
+        return {
+            "captured_at": row.captured_at,
+            "status": row.status,
+            "content_hash": self.content_hash,
+            "title": self.title,
+            "record_id": row.record_id,
+            "warc_file": row.warc_file,
+            "record_type": row.record_type,
+            "offset": row.record_offset,
+            "length": row.record_length,
+            "payload_digest": row.payload_digest,
+            "article_key": self.article_key,
+            "new_version": self.new_version,
+        }
+
+
+def parse_at(value: str) -> str:
+    """`--at` as a WARC date (UTC). A bare date means the end of that day (UTC); a time without offset is UTC."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(datetime.fromisoformat(text).date(), time.max, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"--at {value!r}: give an ISO 8601 time, e.g. 2026-03-03T14:00:00+02:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return records.warc_date(moment)
+
+
+def history(catalog: Catalog, url: str) -> list[HistoryEntry]:
+    """Every capture of `url`, oldest first, each with the article version it showed."""
+    catalog.sync()
+    entries: list[HistoryEntry] = []
+    seen_versions: set[str] = set()
+    current: tuple[str | None, str | None, str | None] = (None, None, None)  # content_hash, title, key
+    for row in catalog.captures(url):
+        if row.article_key:
+            current = (row.content_hash, row.title, row.article_key)
+        elif row.record_type == "revisit" or row.status in UNCHANGED_STATUSES:
+            pass  # same payload, or the server said not modified: the version before still stands
+        else:
+            current = (None, None, None)  # a 404, a redirect, a page that is no article
+        key = current[2]
+        is_new = bool(key) and key not in seen_versions
+        if key:
+            seen_versions.add(key)
+        entries.append(HistoryEntry(row, current[0], current[1], key, is_new))
+    return entries
+
+
+def _at_or_before(entries: list[HistoryEntry], at: str | None, url: str) -> list[HistoryEntry]:
+    chosen = [e for e in entries if at is None or e.capture.captured_at <= at]
+    if not chosen:
+        first = entries[0].capture.captured_at
+        raise NotFoundError(f"no capture of {url} at or before {at} (the first is from {first})")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    capture: CaptureRow  # the newest capture at or before T
+    entry: HistoryEntry
+    note: str | None  # said on stderr: e.g. the URL answered 404 then, and which version is shown instead
+
+
+def snapshot(catalog: Catalog, url: str, at: str | None) -> Snapshot:
+    entries = _at_or_before(history(catalog, url), at, url)
+    newest = entries[-1]
+    return Snapshot(newest.capture, newest, None)
+
+
+def snapshot_article(catalog: Catalog, url: str, at: str | None) -> tuple[bytes, str | None]:
+    """The article JSON (bytes as stored) of the version the URL showed at T, and a note for stderr.
+
+    When the newest capture at T is a removal (404/410) the last version before it is returned, with a note:
+    a deleted article stays retrievable."""
+    entries = _at_or_before(history(catalog, url), at, url)
+    newest = entries[-1]
+    note = None
+    shown = newest
+    if newest.article_key is None:
+        earlier = [e for e in entries if e.article_key]
+        if not earlier:
+            raise NotFoundError(f"{url} was captured but holds no article (try --format html)")
+        shown = earlier[-1]
+        note = (
+            f"{url} answered {newest.capture.status} at {newest.capture.captured_at}; "
+            f"showing the version captured {shown.capture.captured_at}"
+        )
+    assert shown.article_key is not None
+    with catalog.store.open(shown.article_key) as handle:
+        return handle.read(), note
+
+
+# -- raw records ---------------------------------------------------------------------------------------------------
+def _member(catalog: Catalog, warc_file: str, where: list[int] | tuple[int, int]) -> bytes:
+    return catalog.store.read_range(warc_file, int(where[0]), int(where[1]))
+
+
+def payload_capture(catalog: Catalog, row: CaptureRow) -> CaptureRow:
+    """The capture that holds the body shown by `row`: itself, or for a revisit or a 304 the full response."""
+    if row.record_type == "revisit" and row.digest:
+        original = catalog.capture_by_digest(row.url, row.digest, row.captured_at)
+        if original is None:
+            raise NotFoundError(f"revisit {row.record_id} refers to a capture that is not in the store")
+        return original
+    if row.status in UNCHANGED_STATUSES:
+        earlier = [r for r in catalog.captures(row.url) if r.captured_at < row.captured_at and r.status == 200]
+        if earlier:
+            return payload_capture(catalog, earlier[-1])
+    return row
+
+
+def _parsed(member: bytes) -> Any:
+    return next(iter(ArchiveIterator(io.BytesIO(member))))
+
+
+def snapshot_html(catalog: Catalog, url: str, at: str | None) -> tuple[str, str]:
+    """The archived page as served, decoded for viewing (transfer and content coding undone, charset decoded);
+    returns (html, a note naming the capture and the encoding)."""
+    shot = snapshot(catalog, url, at)
+    source = payload_capture(catalog, shot.capture)
+    record = _parsed(_member(catalog, source.warc_file, (source.record_offset, source.record_length)))
+    body = record.content_stream().read()
+    headers = {k: v for k, v in record.http_headers.headers} if record.http_headers else {}
+    page = decode_html(body, headers)
+    note = (
+        f"capture {shot.capture.record_id} of {shot.capture.captured_at} (HTTP {shot.capture.status}); "
+        f"body from {source.warc_file}@{source.record_offset}, decoded as {page.encoding} ({page.method})"
+    )
+    return page.text, note
+
+
+def snapshot_warc(catalog: Catalog, url: str, at: str | None, filename: str | None = None) -> bytes:
+    """A small standalone WARC: a new warcinfo record, then the capture's records copied byte for byte (response
+    or revisit, request, metadata; for a revisit or a 304 also the full response whose body it confirms)."""
+    shot = snapshot(catalog, url, at)
+    rows = [shot.capture]
+    source = payload_capture(catalog, shot.capture)
+    if source.record_id != shot.capture.record_id:
+        rows.insert(0, source)
+    members: list[bytes] = []
+    for row in rows:
+        members.append(_member(catalog, row.warc_file, (row.record_offset, row.record_length)))
+        extra = row.extra
+        if "request" in extra:
+            members.append(_member(catalog, row.warc_file, extra["request"]))
+        members += [_member(catalog, row.warc_file, where) for where in extra.get("metadata", [])]
+    name = filename or f"snapshot-{timestamp14(shot.capture.captured_at)}.warc.gz"
+    fields = [
+        ("software", SOFTWARE),
+        ("format", "WARC File Format 1.1"),
+        ("description", f"records of one capture of {url}, copied byte for byte from the archive"),
+        ("source-records", json.dumps([[r.warc_file, r.record_offset, r.record_length] for r in rows])),
+        ("payload-digest", records.PAYLOAD_DIGEST_CONVENTION),
+    ]
+    info = records.warcinfo_record(name, fields, records.utcnow())
+    return gzip_member(info) + b"".join(members)
