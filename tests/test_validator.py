@@ -180,4 +180,3 @@ def test_a_revisit_record_keeps_the_head_bytes_as_received(tmp_path: Path) -> No
     warc.close()
     assert _members(path)[1].endswith(b"Content-Length: %d\r\n\r\n" % len(head) + head + b"\r\n\r\n")
     assert _problems(path) == []
-
