@@ -3,10 +3,13 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pywb (the replay tool the tests prove our WARCs and CDXJ work with) pins old redis/fakeredis: its own venv.
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
 
 .PHONY: install test lint typecheck demo run bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(PYWB_STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make install: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3" >&2; exit 2; }
@@ -14,6 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(PYWB_STAMP):
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/pip install --quiet 'pywb==2.10.0'
+	touch $(PYWB_STAMP)
 
 lint: install
 	$(BIN)/ruff check archiver spiders tests bench
@@ -35,4 +44,4 @@ bench: install
 	$(BIN)/python -m bench.crawl_overhead
 
 clean:
-	rm -rf $(VENV) archive export .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PYWB_VENV) archive export .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -37,7 +38,43 @@ def _weed_binary() -> str:
 
 
 @contextmanager
-def seaweed_s3() -> Iterator[SeaweedS3]:
+def seaweed_s3(attempts: int = 3) -> Iterator[SeaweedS3]:
+    """A SeaweedFS server with S3. Its ports are picked free just before it starts; if another process takes one
+    in between, weed exits at once, and a new set of ports is tried."""
+    for attempt in range(attempts):
+        try:
+            server = _start()
+        except _EarlyExit:
+            if attempt == attempts - 1:
+                raise
+            continue
+        with server as s3:
+            yield s3
+        return
+
+
+class _EarlyExit(RuntimeError):
+    pass
+
+
+@contextmanager
+def _started(proc: subprocess.Popen[bytes], workdir: Path, log: Any, env: dict[str, str]) -> Iterator[SeaweedS3]:
+    try:
+        yield SeaweedS3(env["AWS_ENDPOINT_URL"], env)
+    finally:
+        _stop(proc, workdir, log)
+
+
+def _stop(proc: subprocess.Popen[bytes], workdir: Path, log: Any) -> None:
+    # weed ignores SIGTERM (ARCHIVING-NOTES): kill the whole process group.
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    log.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start() -> Any:
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "iam", "debug", "metrics")}
     grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
     workdir = Path(tempfile.mkdtemp(prefix="weed-"))
@@ -75,23 +112,18 @@ def seaweed_s3() -> Iterator[SeaweedS3]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"weed exited early:\n{(workdir / 'weed.log').read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(endpoint + "/healthz", timeout=1):  # noqa: S310 - loopback
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("SeaweedFS S3 did not come up in 60 s") from None
-                time.sleep(0.3)
-        yield SeaweedS3(endpoint, env)
-    finally:
-        # weed ignores SIGTERM (ARCHIVING-NOTES): kill the whole process group.
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        log.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            text = (workdir / "weed.log").read_text(errors="replace")
+            _stop(proc, workdir, log)
+            raise _EarlyExit(f"weed exited early:\n{text[-3000:]}")
+        try:
+            with urllib.request.urlopen(endpoint + "/healthz", timeout=1):  # noqa: S310 - loopback
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                _stop(proc, workdir, log)
+                raise RuntimeError("SeaweedFS S3 did not come up in 60 s") from None
+            time.sleep(0.3)
+    return _started(proc, workdir, log, env)
