@@ -15,7 +15,6 @@ from archiver import SOFTWARE
 from archiver.catalog.catalog import CaptureRow, Catalog
 from archiver.catalog.cdxj import timestamp14
 from archiver.errors import ConfigError, NotFoundError
-from archiver.extraction.encoding import decode_html
 from archiver.warc import records
 from archiver.warc.writer import gzip_member
 
@@ -156,6 +155,8 @@ def _parsed(member: bytes) -> Any:
 def snapshot_html(catalog: Catalog, url: str, at: str | None) -> tuple[str, str]:
     """The archived page as served, decoded for viewing (transfer and content coding undone, charset decoded);
     returns (html, a note naming the capture and the encoding)."""
+    from archiver.extraction.encoding import decode_html
+
     shot = snapshot(catalog, url, at)
     source = payload_capture(catalog, shot.capture)
     record = _parsed(_member(catalog, source.warc_file, (source.record_offset, source.record_length)))

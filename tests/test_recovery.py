@@ -94,3 +94,12 @@ def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> No
         for _n, handle in handles:
             handle.close()
     assert [p for p in (store / ".spool").rglob("*") if p.is_file()] == []
+
+    # The recovered crawl is whole: verify passes, and its captures (indexed from the salvaged WARC) are found.
+    check = archiver("verify", f"--store={store}")
+    assert check.returncode == 0, check.stdout
+    assert [k for k in listed if k.startswith("indexes/cdxj/")], "the recovered WARC got no CDXJ index"
+    for article in written_before_kill[:3]:
+        run = archiver("history", article["url"], "--format=json", f"--store={store}")
+        assert run.returncode == 0, run.stderr
+        assert article["capture"]["record_id"] in {h["record_id"] for h in json.loads(run.stdout)}

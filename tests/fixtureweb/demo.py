@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,11 @@ def main() -> int:
         print(f"               {path.relative_to(store)}")
     print(f"article JSON:  {store / 'articles'} ({sum(1 for _ in (store / 'articles').rglob('*.json'))} files)")
     print(f"manifests:     {store / 'crawls'}")
+    print(f"CDXJ indexes:  {store / 'indexes' / 'cdxj'}")
     print(f"export:        {out}")
+    sample = json.loads(next((store / "articles").rglob("*.json")).read_text(encoding="utf-8"))["url"]
+    print("look one up:   .venv/bin/archiver history " + sample + f" --store={store}")
+    print("               .venv/bin/archiver snapshot " + sample + f" --format=html --store={store}")
     return 0
 
 
