@@ -14,6 +14,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,15 @@ def robots_status_answer(status: int) -> bool | None:
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Replaces Scrapy's RobotsTxtMiddleware (same priority, same settings)."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """Scrapy keeps one Deferred per host while robots.txt downloads and lets every request to that host await
+        it; under the asyncio reactor only the first waiter gets the parser (`Deferred.asFuture` callbacks return
+        None), and None reads as "no robots.txt, allow all". Reading the settled parser back after the wait closes
+        that hole (a shared-crawl worker popping a batch for a new host fetched a disallowed page through it)."""
+        await super().robot_parser(request)
+        parser = self._parsers.get(urlparse_cached(request).netloc)
+        return None if isinstance(parser, Deferred) else parser
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         fixed = robots_status_answer(response.status)
