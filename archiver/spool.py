@@ -73,7 +73,8 @@ class Spool:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         return handle
 
-    def _crawl_alive(self, crawl_id: str) -> bool:
+    def crawl_alive(self, crawl_id: str) -> bool:
+        """True while the crawl's process holds its lock."""
         path = self.root / "open" / f"{crawl_id}.lock"
         if not path.exists():
             return False
@@ -119,7 +120,7 @@ class Spool:
                 continue
             key = unquote(path.name)
             crawl_id = key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
-            if self._crawl_alive(crawl_id):
+            if self.crawl_alive(crawl_id):
                 continue
             with path.open("r+b") as handle:
                 good = complete_prefix_length(handle)
@@ -136,4 +137,4 @@ class Spool:
     def orphan_journals(self) -> list[str]:
         """Crawl ids with a journal but no live process: crawls that died before writing their manifest."""
         crawl_ids = [p.stem for p in sorted((self.root / "journal").glob("*.jsonl"))]
-        return [c for c in crawl_ids if not self._crawl_alive(c)]
+        return [c for c in crawl_ids if not self.crawl_alive(c)]

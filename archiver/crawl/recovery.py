@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archiver.crawl.archive import manifest_key, write_manifest
+from archiver.crawl.naming import WORKER_MARK, job_id_of
 from archiver.crawl.publish import publish_warc
 from archiver.spool import Spool
 from archiver.store import Store
@@ -30,6 +31,8 @@ def recover_spool(store: Store, spool: Spool) -> Recovery:
     report = Recovery(salvaged=spool.salvage_orphans())
     for key, path in list(spool.closed_files()):
         crawl_id = crawl_id_of(key)
+        if spool.crawl_alive(crawl_id):
+            continue  # another crawl on this machine (a worker of a shared crawl) uploads its own files
         index, result = publish_warc(store, spool, key, path)
         for entry, kind in ((index, "cdxj"), (result, "warc")):
             spool.append_journal(crawl_id, {"key": entry.key, "sha256": entry.sha256, "size": entry.size, "kind": kind})
@@ -39,8 +42,10 @@ def recover_spool(store: Store, spool: Spool) -> Recovery:
             entries = spool.read_journal(crawl_id)
             sites = sorted({str(e["key"]).split("/")[1] for e in entries if str(e["key"]).count("/") > 1})
             counts = {"objects": len(entries)}
+            job = job_id_of(crawl_id)
+            extra = {"job": job, "worker": crawl_id.removeprefix(job + WORKER_MARK)} if job != crawl_id else {}
             report.manifests.append(
-                write_manifest(store, spool, crawl_id, "recovered", None, utcnow(), {}, sites, counts, {})
+                write_manifest(store, spool, crawl_id, "recovered", None, utcnow(), {}, sites, counts, extra)
             )
         spool.journal_path(crawl_id).unlink(missing_ok=True)
         (spool.root / "open" / f"{crawl_id}.lock").unlink(missing_ok=True)
