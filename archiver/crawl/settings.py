@@ -61,6 +61,11 @@ ITEM_PIPELINES = {"archiver.crawl.pipeline.ArticlePipeline": 300}
 ARCHIVER_WARC_MAX_SIZE = 1024**3
 LOG_LEVEL = "INFO"
 
+# Progress every N seconds (0: off): a live line on a terminal, else log records; "json" logs: one object a line.
+EXTENSIONS = {"archiver.crawl.progress.CrawlProgress": 500}
+ARCHIVER_PROGRESS_INTERVAL = 10.0
+ARCHIVER_LOG_FORMAT = "text"
+
 
 def crawl_settings(overrides: dict[str, str]) -> dict[str, Any]:
     """The module defaults plus `--set` overrides (values as strings, Scrapy converts them on read)."""

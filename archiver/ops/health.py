@@ -1,0 +1,150 @@
+"""`archiver health`: each site's latest crawl against its own previous crawls (`health_rules.judge`), from the
+manifests in the store. A site whose extraction broke after a redesign, or that started blocking the crawler,
+shows up with the reasons."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from archiver.errors import ConfigError, NotFoundError
+from archiver.ops.crawls import COVERAGE_FIELDS
+from archiver.ops.health_rules import BLOCK_LABELS, DEFAULT_RULES, SiteHealth, SiteSample, Thresholds, judge
+from archiver.ops.manifests import Manifest, iter_manifests, job_key
+from archiver.store import Store
+
+DEFAULT_WINDOW = 5
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    store: str
+    generated_at: str
+    window: int
+    sites: list[SiteHealth]
+
+    @property
+    def healthy(self) -> bool:
+        return all(site.healthy for site in self.sites)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "generated_at": self.generated_at,
+            "window": self.window,
+            "healthy": self.healthy,
+            "unhealthy_sites": [site.site for site in self.sites if not site.healthy],
+            "sites": [site.as_dict() for site in self.sites],
+        }
+
+
+def check_health(store: Store, window: int = DEFAULT_WINDOW, rules: Thresholds = DEFAULT_RULES) -> HealthReport:
+    """Judge every site that has a crawl; NotFoundError when the store has no crawl at all."""
+    if window < 1:
+        raise ConfigError("--window must be at least 1 (how many earlier crawls of a site to compare with)")
+    crawls: dict[str, list[tuple[str, list[SiteSample]]]] = {}
+    for manifest in iter_manifests(store):
+        crawls.setdefault(job_key(manifest), []).append((str(manifest.get("started_at") or ""), samples(manifest)))
+    if not crawls:
+        raise NotFoundError(f"no crawls in {store.uri} to judge; run `archiver crawl` first")
+    by_site: dict[str, list[tuple[str, SiteSample]]] = {}
+    for job, parts in crawls.items():
+        started = min(start for start, _ in parts)
+        per_site: dict[str, list[SiteSample]] = {}
+        for _, part in parts:
+            for sample in part:
+                per_site.setdefault(sample.site, []).append(sample)
+        for site, site_parts in per_site.items():
+            by_site.setdefault(site, []).append((started, merge_samples(job, site_parts)))
+    if not by_site:
+        raise NotFoundError(f"the crawls in {store.uri} name no site to judge")
+    results = []
+    for site in sorted(by_site):
+        ordered = [sample for _, sample in sorted(by_site[site], key=lambda pair: (pair[0], pair[1].crawl_id))]
+        results.append(judge(ordered[-1], ordered[-1 - window : -1], rules))
+    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return HealthReport(store.uri, generated, window, results)
+
+
+def samples(manifest: Manifest) -> list[SiteSample]:
+    """Per-site numbers of one manifest: from `site_counts` when the manifest has them; from the crawl-wide
+    counts for a one-site crawl; else only what `coverage` says (articles and field shares)."""
+    counts: dict[str, Any] = manifest.get("counts") or {}
+    site_counts: dict[str, Any] = manifest.get("site_counts") or {}
+    coverage: dict[str, Any] = manifest.get("coverage") or {}
+    sites = sorted(set(manifest.get("sites") or []) | set(site_counts) | set(coverage) | requested_sites(manifest))
+    found = []
+    for site in sites:
+        cover = coverage.get(site) or {}
+        own = site_counts.get(site)
+        if own is not None:
+            source, exceptions = own, _total(own.get("errors"))
+        elif len(sites) == 1:
+            source, exceptions = counts, _total(manifest.get("errors"))
+        else:
+            source, exceptions = None, None
+        articles = int(cover.get("articles") or (source or {}).get("articles") or 0)
+        shares = {name: float(cover[name]) for name in COVERAGE_FIELDS if articles and name in cover}
+        pages = errors = None
+        blocks: dict[str, int | None] = {}
+        if source is not None:
+            pages = int(source.get("captures", 0))
+            server_errors = sum(int(v) for k, v in source.items() if k.startswith("status_5") and k[7:].isdigit())
+            errors = (exceptions or 0) + server_errors
+            blocks = {name: int(source.get(name, 0)) for name in BLOCK_LABELS if name.startswith("status_")}
+            challenges = source.get("challenge_pages")
+            blocks["challenge_pages"] = int(challenges) if challenges is not None else None
+        found.append(
+            SiteSample(
+                site, str(manifest["crawl_id"]), manifest.get("started_at"), articles, shares, pages, errors, blocks
+            )
+        )
+    return found
+
+
+def requested_sites(manifest: Manifest) -> set[str]:
+    """The sites a crawl was asked for (a site that answered nothing at all has no WARC and no coverage, and is
+    exactly the site health must report): registered ids, and the hosts of its start URLs (their site ids)."""
+    settings: dict[str, Any] = manifest.get("settings") or {}
+    sites = {str(site) for site in settings.get("sites") or []}
+    sites |= {urlsplit(str(url)).hostname or "" for url in settings.get("start_urls") or []}
+    sites.discard("")
+    return sites
+
+
+def _total(errors: object) -> int:
+    """Download errors: a number, or a {kind: count} table."""
+    if isinstance(errors, dict):
+        return sum(int(v) for v in errors.values())
+    return int(errors) if isinstance(errors, int | float) else 0
+
+
+def merge_samples(job: str, parts: list[SiteSample]) -> SiteSample:
+    """One site's numbers across the workers of a distributed crawl (a single part is returned as is)."""
+    if len(parts) == 1:
+        return parts[0]
+    articles = sum(p.articles for p in parts)
+    weighted: Counter[str] = Counter()
+    for part in parts:
+        for name, share in part.coverage.items():
+            weighted[name] += round(share * part.articles)
+    shares = {name: weighted[name] / articles for name in weighted} if articles else {}
+
+    def add(values: list[int | None]) -> int | None:
+        return None if any(v is None for v in values) else sum(v or 0 for v in values)
+
+    blocks = {name: add([p.blocks.get(name) for p in parts]) for name in BLOCK_LABELS}
+    starts = [p.started_at for p in parts if p.started_at]
+    return SiteSample(
+        parts[0].site,
+        job,
+        min(starts) if starts else None,
+        articles,
+        shares,
+        add([p.pages for p in parts]),
+        add([p.errors for p in parts]),
+        blocks,
+    )
