@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from archiver.catalog.catalog import Catalog
 from archiver.crawl.archive import CrawlArchive
 from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
@@ -27,6 +28,12 @@ class CrawlOptions:
     crawl_id: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
     spool: str | None = None
+    recrawl: bool = False  # fetch archived articles again (edits, removals); otherwise they are skipped
+    since: date | None = None  # skip sitemap and feed entries dated before this day
+    catalog: str | None = None  # catalog database URL (default: SQLite beside a local store, or in the cache)
+    # -- distributed crawl (archiver/crawl/frontier_join.py) --
+    frontier: str | None = None  # redis://HOST:PORT/DB: share the crawl with other workers
+    join: bool = False  # join the announced job `crawl_id`; sites, start URLs and settings come from it
 
 
 @dataclass
@@ -67,7 +74,14 @@ def validate_start_url(url: str) -> str:
 
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
+    from archiver.crawl.frontier_join import open_shared_crawl  # distributed crawl (--frontier)
     from spiders.news import CrawlTarget
+
+    # -- distributed crawl: announce or join the job; this worker's crawl id is `{job}-w{token}` --
+    shared = open_shared_crawl(options) if options.frontier else None
+    if shared:
+        options = shared.options
+    # --
 
     targets = [CrawlTarget(urlsplit(u).hostname or "", [validate_start_url(u)]) for u in options.start_urls]
     if options.sites:
@@ -89,6 +103,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     started = utcnow()
     crawl_id = options.crawl_id or new_crawl_id(started)
     settings = crawl_settings(options.overrides)
+    if shared:  # Redis scheduler and dupefilter, leases, crawl-wide politeness
+        settings.update(shared.scrapy_settings(settings))
     recorded = {
         "start_urls": options.start_urls,
         "sites": options.sites,
@@ -97,18 +113,39 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         "user_agent": settings["USER_AGENT"],
         "warc_max_size": int(settings["ARCHIVER_WARC_MAX_SIZE"]),
     }
-    archive = CrawlArchive(store, spool, crawl_id, started, recorded, int(settings["ARCHIVER_WARC_MAX_SIZE"]))
+    sites = [t.site for t in targets]
+    catalog = Catalog.open(store, options.catalog)
+    catalog.sync()
+    prior = catalog.prior_captures(sites)
+    recorded["recrawl"] = options.recrawl
+    recorded["since"] = options.since.isoformat() if options.since else None
+    archive = CrawlArchive(
+        store, spool, crawl_id, started, recorded, int(settings["ARCHIVER_WARC_MAX_SIZE"]), prior=prior
+    )
 
     from scrapy.crawler import CrawlerProcess
 
     from spiders.news import NewsSpider
 
-    # The CLI owns the log handlers; LOG_LEVEL (a crawl setting) still decides how chatty Scrapy is.
-    logging.getLogger("scrapy").setLevel(str(settings["LOG_LEVEL"]).upper())
-    process = CrawlerProcess(settings, install_root_handler=False)
+    # The CLI owns the log handlers. Scrapy's logging set-up (dictConfig) puts the `scrapy` logger at DEBUG, so
+    # LOG_LEVEL is applied after it; given with --set, it is the floor for every logger (DEBUG lines filling a
+    # worker's stderr pipe once stalled it).
+    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
+    level = str(settings["LOG_LEVEL"]).upper()
+    logging.getLogger("scrapy").setLevel(level)
+    if "LOG_LEVEL" in options.overrides:
+        logging.getLogger().setLevel(level)
     crawler = process.create_crawler(NewsSpider)
-    known = frozenset(archived_article_ids(store, [t.site for t in targets]))
-    process.crawl(crawler, archive=archive, targets=targets, max_pages=options.max_pages, known_article_ids=known)
+    known = frozenset() if options.recrawl else frozenset(archived_article_ids(store, sites) | set(prior.versions))
+    process.crawl(
+        crawler,
+        archive=archive,
+        targets=targets,
+        max_pages=options.max_pages,
+        known_article_ids=known,
+        since=options.since,
+        recrawl=options.recrawl,
+    )
     process.start()
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -120,7 +157,11 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         "robots_disallowed": stats.get("robotstxt/forbidden", 0),
         "pages_rejected_as_traps": dict(spider.traps.rejected) if spider else {},
     }
+    if shared:
+        extra.update(shared.manifest_fields())  # `job` (the shared crawl id) and `worker` (this worker's token)
     manifest = archive.close(utcnow(), extra)
+    catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
+    catalog.close()
     return CrawlResult(
         crawl_id,
         store.uri,
