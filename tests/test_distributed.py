@@ -46,13 +46,13 @@ def frontier() -> Iterator[str]:
     try:
         redis.Redis.from_url(f"{REDIS}/0").ping()
     except redis.ConnectionError:
-        pytest.skip("no Redis server at 127.0.0.1:6379")
+        pytest.fail("no Redis server at 127.0.0.1:6379: start it (.ci/run does)")
     for number in range(15, 0, -1):
         client = redis.Redis.from_url(f"{REDIS}/{number}")
         if client.dbsize() == 0 and client.set(CLAIM_KEY, "1", nx=True, ex=900):
             break
     else:
-        pytest.skip("no empty Redis database to use")
+        pytest.fail("no empty Redis database (1-15) at 127.0.0.1:6379 to use")
     yield f"{REDIS}/{number}"
     stop_leftover_workers()  # a failed test must not leave a worker writing into the database after the flush
     client.flushdb()
@@ -348,3 +348,66 @@ def test_joining_a_job_nobody_announced_is_not_found(frontier: str, tmp_path: Pa
     run = archiver("crawl", f"--frontier={frontier}", "--crawl-id=nosuchjob", "--join", f"--store={tmp_path / 'a'}")
     assert run.returncode == 3
     assert "no crawl job nosuchjob" in run.stderr
+
+
+def test_workers_share_an_s3_store_and_a_postgresql_catalog(
+    frontier: str,
+    s3,
+    s3_client,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """The multi-machine set-up: the store is S3 (SeaweedFS), the catalog PostgreSQL; every worker its own spool."""
+    import secrets
+
+    import psycopg
+
+    s3_client.create_bucket(Bucket="distributed")
+    name = f"catalog_{secrets.token_hex(4)}"
+    admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+    admin.execute(f"CREATE DATABASE {name}")
+    catalog = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    store = "s3://distributed/archive"
+    site = sahil_site("127.0.0.40")
+    try:
+        with FixtureWeb([site]):
+            processes = []
+            for n in range(2):
+                env = {**os.environ, **s3.env, "XDG_STATE_HOME": str(tmp_path / f"state{n}")}
+                args = crawl_args(
+                    site.url("/"),
+                    store=store,
+                    extra=(
+                        f"--frontier={frontier}",
+                        "--crawl-id=s3pg",
+                        f"--catalog={catalog}",
+                        *(f"--set={s}" for s in FRONTIER_SETTINGS),
+                    ),
+                )
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "archiver.cli", *args],
+                        cwd=ROOT,
+                        env=env,
+                        text=True,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        start_new_session=True,
+                    )
+                )
+                _started.append(processes[-1])
+            results = [finish(p) for p in processes]
+        for code, _out, err in results:
+            assert code == 0, err[-3000:]
+        expected = set(site.state["expected"])
+        os.environ.update(s3.env)
+        keys = [info.key for info in open_store(store).list("articles/")]
+        assert len(keys) == len(expected)  # every article once, over both workers
+        url = site.url(sorted(expected)[0])
+        run = archiver("history", url, "--format=json", f"--store={store}", f"--catalog={catalog}", env=s3.env)
+        assert run.returncode == 0, run.stderr
+        assert [h["status"] for h in json.loads(run.stdout)] == [200]
+        listed = archiver("crawls", "list", f"--store={store}", env=s3.env)
+        assert listed.returncode == 0 and "s3pg" in listed.stdout
+    finally:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()

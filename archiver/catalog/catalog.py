@@ -134,8 +134,7 @@ class Catalog:
     def __init__(self, store: Store, db: Database) -> None:
         self.store = store
         self.db = db
-        for statement in SCHEMA:
-            self.db.execute(statement)
+        self.db.create_schema(SCHEMA)
         owner = self.db.one("SELECT value FROM catalog_meta WHERE name = 'store'")
         if owner is None:
             self.db.execute(

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from archiver.errors import ConfigError
 
 Row = tuple[Any, ...]
+SCHEMA_LOCK_KEY = 0x4C4E41  # any constant: the advisory lock that serialises schema creation ("LNA")
 
 
 class Database:
@@ -78,6 +79,16 @@ class Database:
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def create_schema(self, statements: Iterable[str]) -> None:
+        """Run CREATE ... IF NOT EXISTS statements once, even when several processes start together: PostgreSQL
+        races on concurrent CREATE TABLE IF NOT EXISTS (a unique violation in pg_type), so they run under one
+        transaction-scoped advisory lock there; SQLite's BEGIN IMMEDIATE already serialises them."""
+        with self.transaction():
+            if self.dialect == "postgresql":
+                self.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK_KEY,))
+            for statement in statements:
+                self.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

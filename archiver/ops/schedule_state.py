@@ -73,8 +73,7 @@ class ScheduleState:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        for statement in SCHEMA:
-            db.execute(statement)
+        db.create_schema(SCHEMA)
 
     # -- per-site run state ----------------------------------------------------------------------------------------
     def get(self, site: str) -> SiteState | None:
