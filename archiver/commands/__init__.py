@@ -1,0 +1,1 @@
+"""The `archiver` subcommands beyond the crawl core: each module adds its parsers and thin handlers."""

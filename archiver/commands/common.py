@@ -1,0 +1,39 @@
+"""What the command modules share: option helpers and the atomic file write."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from archiver.errors import ConfigError
+
+CATALOG_HELP = "catalog database: a SQLite path or postgresql://... (default $ARCHIVER_CATALOG, else beside the store)"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write under a temporary name, then rename: no half-written file under the final name."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def parse_set(values: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--set {item!r}: use --set NAME=VALUE")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
