@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archiver import SOFTWARE
 from archiver.catalog.catalog import CaptureRow, Catalog
 from archiver.catalog.cdxj import timestamp14
@@ -149,6 +147,8 @@ def payload_capture(catalog: Catalog, row: CaptureRow) -> CaptureRow:
 
 
 def _parsed(member: bytes) -> Any:
+    from warcio.archiveiterator import ArchiveIterator  # only snapshots that read records need warcio
+
     return next(iter(ArchiveIterator(io.BytesIO(member))))
 
 

@@ -134,7 +134,8 @@ class Catalog:
     def __init__(self, store: Store, db: Database) -> None:
         self.store = store
         self.db = db
-        self.db.create_schema(SCHEMA)
+        if not self.db.has_table("captures"):  # a lookup should not pay for a write transaction
+            self.db.create_schema(SCHEMA)
         owner = self.db.one("SELECT value FROM catalog_meta WHERE name = 'store'")
         if owner is None:
             self.db.execute(

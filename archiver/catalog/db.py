@@ -80,6 +80,11 @@ class Database:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
+    def has_table(self, name: str) -> bool:
+        if self.dialect == "postgresql":
+            return self.one("SELECT to_regclass(?) IS NOT NULL", (name,)) == (True,)
+        return self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
     def create_schema(self, statements: Iterable[str]) -> None:
         """Run CREATE ... IF NOT EXISTS statements once, even when several processes start together: PostgreSQL
         races on concurrent CREATE TABLE IF NOT EXISTS (a unique violation in pg_type), so they run under one
