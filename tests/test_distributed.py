@@ -255,22 +255,30 @@ def test_a_killed_worker_leaves_its_requests_to_the_others(frontier: str, tmp_pa
     with FixtureWeb([site]):
         args = worker_args([site.url("/")], store, frontier, job, "--set=CONCURRENT_REQUESTS_PER_DOMAIN=4")
         processes = [start_worker(*args) for _ in range(3)]
-        victim = processes[0]
-        token = wait_for(lambda: workers_by_pid(client, job).get(victim.pid), what="the victim to register")
-        # The victim holds a request whose response is held back at the gate: it dies with work in hand.
+        wait_for(lambda: len(workers_by_pid(client, job)) == 3, what="the workers to register")
+        # The victim is a worker holding a request whose response is held back at the gate: it dies with work in
+        # hand. (Which worker holds one depends on who got the crawl-wide slots first, so it is chosen here.)
         wait_for(lambda: gate.served > gate.open_first, what="the gate to close")
-        wait_for(
-            lambda: any(
-                k.decode().startswith(f"{token}:") for k in client.zrange(f"archiver:crawl:{job}:leases", 0, -1)
+        tokens = {token: pid for pid, token in workers_by_pid(client, job).items()}
+        holder = wait_for(
+            lambda: next(
+                (
+                    t
+                    for k in client.zrange(f"archiver:crawl:{job}:leases", 0, -1)
+                    if (t := k.decode().split(":")[0]) in tokens
+                ),
+                None,
             ),
-            what="a lease of the victim",
+            what="a lease held by a worker",
         )
+        victim = next(p for p in processes if p.pid == tokens[holder])
+        token = holder
         time.sleep(0.5)  # the responses let through are written by now
         held = [k for k in client.zrange(f"archiver:crawl:{job}:leases", 0, -1) if k.decode().startswith(f"{token}:")]
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
         gate.event.set()
-        survivors = [finish(p) for p in processes[1:]]
+        survivors = [finish(p) for p in processes if p is not victim]
     for code, _out, err in survivors:
         assert code == 0, err[-3000:]
     assert any("back in the queue" in err for _c, _o, err in survivors)
