@@ -190,7 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ArchiverError as exc:
-        print(f"archiver: {exc}", file=sys.stderr)
+        if getattr(args, "log_format", None) == "json":  # machines get only JSON lines, the error one included
+            logging.getLogger("archiver").error("archiver: %s", exc, extra={"fields": {"exit_code": exc.exit_code}})
+        else:
+            print(f"archiver: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("archiver: interrupted", file=sys.stderr)

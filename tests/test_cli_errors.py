@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,12 @@ def test_bad_set_option(tmp_path: Path) -> None:
     run = archiver("crawl", "--start-url=http://127.0.0.9:9/", f"--store={tmp_path / 'a'}", "--set", "NOEQUALS")
     assert run.returncode == 2
     assert "--set NAME=VALUE" in _one_line(run.stderr)
+
+
+def test_with_json_logs_the_error_line_is_json_too() -> None:
+    run = archiver("crawl", "--start-url=ftp://example.ly/", "--log-format=json")
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["level"] == "ERROR" and entry["exit_code"] == 2 and "http://" in entry["message"]
