@@ -6,11 +6,13 @@ not enough: CSS or XPath selectors per field, boilerplate phrases, article URL p
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from archiver.errors import ConfigError
@@ -103,14 +105,22 @@ def _load(name: str, text: str) -> SiteProfile:
 
 @cache
 def profiles() -> dict[str, SiteProfile]:
-    """Every registered profile by id (read once per process)."""
-    folder = resources.files("spiders.profiles")
-    loaded = [
-        _load(entry.name, entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
-    ]
-    return {profile.id: profile for profile in sorted(loaded, key=lambda p: p.id)}
+    """Every registered profile by id (read once per process): the bundled ones in `spiders/profiles/`, plus the
+    `*.toml` files of the folders named in $ARCHIVER_PROFILES_DIR (os.pathsep-separated), for an archive's own sites
+    without editing the package. An id registered twice is an error naming both files."""
+    entries = [entry for entry in resources.files("spiders.profiles").iterdir() if entry.name.endswith(".toml")]
+    for folder in filter(None, os.environ.get("ARCHIVER_PROFILES_DIR", "").split(os.pathsep)):
+        if not Path(folder).is_dir():
+            raise ConfigError(f"ARCHIVER_PROFILES_DIR names {folder}, which is not a folder")
+        entries += sorted(Path(folder).glob("*.toml"))
+    found: dict[str, SiteProfile] = {}
+    where: dict[str, str] = {}
+    for entry in entries:
+        profile = _load(entry.name, entry.read_text(encoding="utf-8"))
+        if profile.id in found:
+            raise ConfigError(f"site id {profile.id!r} is registered twice: {where[profile.id]} and {entry}")
+        found[profile.id], where[profile.id] = profile, str(entry)
+    return dict(sorted(found.items()))
 
 
 def get_profile(site_id: str) -> SiteProfile:

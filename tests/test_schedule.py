@@ -309,35 +309,18 @@ def test_launcher_builds_the_crawl_command() -> None:
 
 # A test-only registered site: profiles are data read from the package, so processes started with this folder on
 # PYTHONPATH load one more profile (the fixture site's) at start-up; everything else runs as in production.
-SITECUSTOMIZE = """
-import functools, os
-from pathlib import Path
-path = os.environ.get("ARCHIVER_TEST_PROFILE")
-if path:
-    import archiver.sites as sites
-    registered = sites.profiles
-    extra = sites._load(Path(path).name, Path(path).read_text(encoding="utf-8"))
-    sites.profiles = functools.cache(lambda: {**registered(), extra.id: extra})
-"""
-
-
 def test_sigterm_stops_the_scheduler_its_crawl_and_releases_the_lock(tmp_path: Path) -> None:
     site = slow_site("127.0.0.21", count=40, delay=0.2)
     store, catalog = tmp_path / "archive", tmp_path / "catalog.sqlite"
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
     with FixtureWeb([site]):
-        profile = tmp_path / "fixture-sched.toml"
+        profile = profiles / "fixture-sched.toml"
         profile.write_text(
             'id = "fixture-sched"\nname = "Fixture"\nlanguage = "ar"\ndomains = ["127.0.0.21"]\n'
             f'start_urls = ["{site.url("/")}"]\nschedule = "*/5 * * * *"\n'
         )
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(hooks), str(ROOT)]),
-            "ARCHIVER_TEST_PROFILE": str(profile),
-        }
+        env = {**os.environ, "ARCHIVER_PROFILES_DIR": str(profiles)}  # an archive's own site, beside the bundled ones
         fast = [f"--set={setting}" for setting in FAST_SETTINGS]
         command = ["schedule", "run", "--site=fixture-sched", f"--store={store}", f"--catalog={catalog}"]
         proc = subprocess.Popen(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from archiver.extraction.rules import compiled
 from archiver.sites import SELECTOR_FIELDS, profile_for_host, profiles
@@ -62,3 +63,21 @@ def test_profile_article_patterns_match_their_corpus_pages() -> None:
             assert url_looks_like_article(case.url, profile.article_url_patterns), (case.id, case.url)
             home = f"https://{profile.domains[0]}/"
             assert not url_looks_like_article(home, profile.article_url_patterns), profile.id
+
+
+def test_an_archive_can_register_its_own_sites(tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "local-radio.toml").write_text(
+        'id = "local-radio"\nname = "إذاعة محلية"\nlanguage = "ar"\ndomains = ["radio.example.ly"]\n'
+        'start_urls = ["https://radio.example.ly/"]\n',
+        encoding="utf-8",
+    )
+    env = {"ARCHIVER_PROFILES_DIR": str(folder)}
+    listed = archiver("sites", "list", env=env)
+    assert listed.returncode == 0 and "local-radio" in listed.stdout and "libyaherald" in listed.stdout
+    (folder / "again.toml").write_text((folder / "local-radio.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    twice = archiver("sites", "list", env=env)
+    assert twice.returncode == 2 and "registered twice" in twice.stderr
+    missing = archiver("sites", "list", env={"ARCHIVER_PROFILES_DIR": str(tmp_path / "nope")})
+    assert missing.returncode == 2 and "not a folder" in missing.stderr
