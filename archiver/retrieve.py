@@ -91,17 +91,9 @@ def _at_or_before(entries: list[HistoryEntry], at: str | None, url: str) -> list
     return chosen
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    capture: CaptureRow  # the newest capture at or before T
-    entry: HistoryEntry
-    note: str | None  # said on stderr: e.g. the URL answered 404 then, and which version is shown instead
-
-
-def snapshot(catalog: Catalog, url: str, at: str | None) -> Snapshot:
-    entries = _at_or_before(history(catalog, url), at, url)
-    newest = entries[-1]
-    return Snapshot(newest.capture, newest, None)
+def snapshot(catalog: Catalog, url: str, at: str | None) -> CaptureRow:
+    """The newest capture of `url` at or before T (any status)."""
+    return _at_or_before(history(catalog, url), at, url)[-1].capture
 
 
 def snapshot_article(catalog: Catalog, url: str, at: str | None) -> tuple[bytes, str | None]:
@@ -158,13 +150,13 @@ def snapshot_html(catalog: Catalog, url: str, at: str | None) -> tuple[str, str]
     from archiver.extraction.encoding import decode_html
 
     shot = snapshot(catalog, url, at)
-    source = payload_capture(catalog, shot.capture)
+    source = payload_capture(catalog, shot)
     record = _parsed(_member(catalog, source.warc_file, (source.record_offset, source.record_length)))
     body = record.content_stream().read()
     headers = {k: v for k, v in record.http_headers.headers} if record.http_headers else {}
     page = decode_html(body, headers)
     note = (
-        f"capture {shot.capture.record_id} of {shot.capture.captured_at} (HTTP {shot.capture.status}); "
+        f"capture {shot.record_id} of {shot.captured_at} (HTTP {shot.status}); "
         f"body from {source.warc_file}@{source.record_offset}, decoded as {page.encoding} ({page.method})"
     )
     return page.text, note
@@ -174,9 +166,9 @@ def snapshot_warc(catalog: Catalog, url: str, at: str | None, filename: str | No
     """A small standalone WARC: a new warcinfo record, then the capture's records copied byte for byte (response
     or revisit, request, metadata; for a revisit or a 304 also the full response whose body it confirms)."""
     shot = snapshot(catalog, url, at)
-    rows = [shot.capture]
-    source = payload_capture(catalog, shot.capture)
-    if source.record_id != shot.capture.record_id:
+    rows = [shot]
+    source = payload_capture(catalog, shot)
+    if source.record_id != shot.record_id:
         rows.insert(0, source)
     members: list[bytes] = []
     for row in rows:
@@ -185,7 +177,7 @@ def snapshot_warc(catalog: Catalog, url: str, at: str | None, filename: str | No
         if "request" in extra:
             members.append(_member(catalog, row.warc_file, extra["request"]))
         members += [_member(catalog, row.warc_file, where) for where in extra.get("metadata", [])]
-    name = filename or f"snapshot-{timestamp14(shot.capture.captured_at)}.warc.gz"
+    name = filename or f"snapshot-{timestamp14(shot.captured_at)}.warc.gz"
     fields = [
         ("software", SOFTWARE),
         ("format", "WARC File Format 1.1"),

@@ -110,3 +110,19 @@ def bucket(s3_client, request: pytest.FixtureRequest) -> str:  # type: ignore[no
                 raise
             time.sleep(1)
     return name
+
+
+@pytest.fixture
+def postgres_catalog() -> Iterator[str]:
+    """A throwaway database on the machine's PostgreSQL (trust auth on 127.0.0.1:5432), dropped afterwards."""
+    import secrets
+
+    import psycopg
+
+    name = f"catalog_{secrets.token_hex(4)}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        finally:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -15,7 +15,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,9 +26,9 @@ from archiver.crawl.recovery import recover_spool
 from archiver.spool import Spool
 from archiver.store import open_store
 from tests.conftest import ROOT, CrawledArchive, archiver, crawl_args
+from tests.fixtureweb.numbered import article_number, numbered_article, numbered_site
 from tests.fixtureweb.server import FixtureWeb, Reply, Request, Site
 from tests.fixtureweb.sites import aggregator_site, feed_site, legacy_site, robots_down_site, sahil_site
-from tests.fixtureweb.text import article_text
 
 REDIS = "redis://127.0.0.1:6379"
 # Short leases and grace so a dead worker's requests come back, and the job ends, within seconds.
@@ -66,10 +65,11 @@ def fixture_sites(first: int = 31) -> list[Site]:
 _started: list[subprocess.Popen[str]] = []
 
 
-def start_worker(*args: str) -> subprocess.Popen[str]:
+def start_worker(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "archiver.cli", *args],
         cwd=ROOT,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -200,8 +200,6 @@ class Gate:
 
 
 def gated_site(host: str, gate: Gate, count: int = 30, delay: float = 0.3) -> Site:
-    site = Site("gated", host)
-
     def article(req: Request) -> Reply:
         with gate.lock:
             gate.active += 1
@@ -215,19 +213,9 @@ def gated_site(host: str, gate: Gate, count: int = 30, delay: float = 0.3) -> Si
         finally:
             with gate.lock:
                 gate.active -= 1
-        number = int(req.path.rsplit("/", 2)[-2])
-        title, paragraphs = article_text(["water", "school", "market", "road", "health"][number % 5], number, extra=2)
-        body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-        html = (
-            f'<html lang="ar"><head><meta charset="utf-8"><title>{escape(title)} {number}</title>'
-            f'<meta property="og:type" content="article"><meta property="article:published_time" content="2024-01-{number % 28 + 1:02d}T10:00:00+02:00">'
-            f'</head><body><article><h1>{escape(title)} {number}</h1><div class="entry-content">{body}</div></article></body></html>'
-        )
-        return Reply(body=html.encode())
+        return numbered_article(article_number(req), number_in_title=True)
 
-    links = "".join(f'<a href="/news/{n}/">{n}</a> ' for n in range(count))
-    site.add("/", Reply(body=f"<html><body>{links}</body></html>".encode()))
-    site.add_prefix("/news/", article)
+    site = numbered_site("gated", host, count, article)
     site.state["expected"] = {f"/news/{n}/" for n in range(count)}
     return site
 
@@ -360,62 +348,32 @@ def test_joining_a_job_nobody_announced_is_not_found(frontier: str, tmp_path: Pa
 
 def test_workers_share_an_s3_store_and_a_postgresql_catalog(
     frontier: str,
-    s3,
-    s3_client,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    s3,  # type: ignore[no-untyped-def]
+    s3_client,  # type: ignore[no-untyped-def]
+    postgres_catalog: str,
+    tmp_path: Path,
 ) -> None:
     """The multi-machine set-up: the store is S3 (SeaweedFS), the catalog PostgreSQL; every worker its own spool."""
-    import secrets
-
-    import psycopg
-
     s3_client.create_bucket(Bucket="distributed")
-    name = f"catalog_{secrets.token_hex(4)}"
-    admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
-    admin.execute(f"CREATE DATABASE {name}")
-    catalog = f"postgresql://postgres@127.0.0.1:5432/{name}"
     store = "s3://distributed/archive"
     site = sahil_site("127.0.0.40")
-    try:
-        with FixtureWeb([site]):
-            processes = []
-            for n in range(2):
-                env = {**os.environ, **s3.env, "XDG_STATE_HOME": str(tmp_path / f"state{n}")}
-                args = crawl_args(
-                    site.url("/"),
-                    store=store,
-                    extra=(
-                        f"--frontier={frontier}",
-                        "--crawl-id=s3pg",
-                        f"--catalog={catalog}",
-                        *(f"--set={s}" for s in FRONTIER_SETTINGS),
-                    ),
-                )
-                processes.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "archiver.cli", *args],
-                        cwd=ROOT,
-                        env=env,
-                        text=True,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE,
-                        start_new_session=True,
-                    )
-                )
-                _started.append(processes[-1])
-            results = [finish(p) for p in processes]
-        for code, _out, err in results:
-            assert code == 0, err[-3000:]
-        expected = set(site.state["expected"])
-        os.environ.update(s3.env)
-        keys = [info.key for info in open_store(store).list("articles/")]
-        assert len(keys) == len(expected)  # every article once, over both workers
-        url = site.url(sorted(expected)[0])
-        run = archiver("history", url, "--format=json", f"--store={store}", f"--catalog={catalog}", env=s3.env)
-        assert run.returncode == 0, run.stderr
-        assert [h["status"] for h in json.loads(run.stdout)] == [200]
-        listed = archiver("crawls", "list", f"--store={store}", env=s3.env)
-        assert listed.returncode == 0 and "s3pg" in listed.stdout
-    finally:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
+    with FixtureWeb([site]):
+        extra = (f"--frontier={frontier}", "--crawl-id=s3pg", f"--catalog={postgres_catalog}")
+        args = crawl_args(site.url("/"), store=store, extra=(*extra, *(f"--set={s}" for s in FRONTIER_SETTINGS)))
+        processes = [
+            start_worker(*args, env={**os.environ, **s3.env, "XDG_STATE_HOME": str(tmp_path / f"state{n}")})
+            for n in range(2)
+        ]
+        results = [finish(p) for p in processes]
+    for code, _out, err in results:
+        assert code == 0, err[-3000:]
+    expected = set(site.state["expected"])
+    os.environ.update(s3.env)
+    keys = [info.key for info in open_store(store).list("articles/")]
+    assert len(keys) == len(expected)  # every article once, over both workers
+    url = site.url(sorted(expected)[0])
+    run = archiver("history", url, "--format=json", f"--store={store}", f"--catalog={postgres_catalog}", env=s3.env)
+    assert run.returncode == 0, run.stderr
+    assert [h["status"] for h in json.loads(run.stdout)] == [200]
+    listed = archiver("crawls", "list", f"--store={store}", env=s3.env)
+    assert listed.returncode == 0 and "s3pg" in listed.stdout

@@ -13,8 +13,8 @@ import pytest
 from archiver.crawl.progress import CrawlProgress
 from archiver.ops.jsonlog import JsonLogFormatter
 from tests.conftest import archiver, crawl_args
+from tests.fixtureweb.numbered import slow_site
 from tests.fixtureweb.server import FixtureWeb
-from tests.test_recovery import slow_site
 
 PROGRESS_FIELDS = {"event", "elapsed_s", "pages", "articles", "errors", "pages_per_min", "queued", "in_flight"}
 

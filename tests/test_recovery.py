@@ -9,35 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from html import escape
 from pathlib import Path
 
 from archiver.store.local import LocalStore
 from archiver.warc.validate import validate
 from tests.conftest import ROOT, archiver, crawl_args
-from tests.fixtureweb.server import FixtureWeb, Reply, Request, Site
-from tests.fixtureweb.text import article_text
-
-
-def slow_site(host: str, count: int = 40, delay: float = 0.15) -> Site:
-    site = Site("slow", host)
-
-    def article(req: Request) -> Reply:
-        time.sleep(delay)
-        number = int(req.path.rsplit("/", 2)[-2])
-        title, paragraphs = article_text(["water", "school", "market", "road", "health"][number % 5], number, extra=2)
-        body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-        html = (
-            f'<html lang="ar"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<meta property="og:type" content="article"><meta property="article:published_time" content="2024-01-{number % 28 + 1:02d}T10:00:00+02:00">'
-            f'</head><body><article><h1>{escape(title)}</h1><div class="entry-content">{body}</div></article></body></html>'
-        )
-        return Reply(body=html.encode())
-
-    links = "".join(f'<a href="/news/{n}/">{n}</a> ' for n in range(count))
-    site.add("/", Reply(body=f"<html><body>{links}</body></html>".encode()))
-    site.add_prefix("/news/", article)
-    return site
+from tests.fixtureweb.numbered import slow_site
+from tests.fixtureweb.server import FixtureWeb
 
 
 def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> None:

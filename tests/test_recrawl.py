@@ -345,23 +345,6 @@ def test_pywb_replays_captures_from_the_store(recrawled: dict[str, Recrawled], p
     assert article_fields(4, 1)[0] in page
 
 
-@pytest.fixture
-def postgres_catalog() -> Iterator[str]:
-    """A throwaway database on the machine's PostgreSQL (trust auth on 127.0.0.1:5432)."""
-    import secrets
-
-    import psycopg
-
-    name = f"catalog_{secrets.token_hex(4)}"
-    admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
-
-
 def test_the_catalog_can_live_in_postgresql(recrawled: dict[str, Recrawled], postgres_catalog: str) -> None:
     archive = recrawled["s3"]
     history = archive.run("history", archive.url(1), "--format=json", f"--catalog={postgres_catalog}")

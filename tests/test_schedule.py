@@ -24,8 +24,8 @@ from archiver.ops.schedule import Scheduler, next_after
 from archiver.ops.schedule_list import schedule_entries
 from archiver.ops.schedule_state import ScheduleState
 from tests.conftest import FAST_SETTINGS, ROOT
+from tests.fixtureweb.numbered import slow_site
 from tests.fixtureweb.server import FixtureWeb
-from tests.test_recovery import slow_site
 
 SIX_HOURLY = "0 */6 * * *"
 TTL = timedelta(minutes=5)

@@ -255,6 +255,3 @@ class Catalog:
                 if row.version == "new":
                     prior.versions[row.article_id] = (row.content_hash, row.article_key)
         return prior
-
-    def article_ids(self, sites: Iterable[str]) -> set[str]:
-        return {row.article_id for row in self.site_rows(sites) if row.article_id}
