@@ -134,3 +134,11 @@ def test_a_second_crawl_does_not_fetch_archived_articles_again(tmp_path: Path) -
     assert "/feed/" in [p for _m, p in feed.log]  # discovery still runs
     assert len(_articles(Path(store))) == 4
     assert len(list((Path(store) / "crawls").iterdir())) == 2
+
+
+def test_log_level_set_for_a_crawl_silences_scrapy_debug_lines(web, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    site = web["sahil"]
+    run = archiver(*crawl_args(site.url("/"), store=str(tmp_path / "a"), extra=("--set=LOG_LEVEL=WARNING",)))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "DEBUG scrapy.core.engine" not in run.stderr  # no line per page (Scrapy's logging set-up reset the level)
+    assert "INFO scrapy.core.engine" not in run.stderr

@@ -81,3 +81,24 @@ def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> No
         run = archiver("history", article["url"], "--format=json", f"--store={store}")
         assert run.returncode == 0, run.stderr
         assert article["capture"]["record_id"] in {h["record_id"] for h in json.loads(run.stdout)}
+
+
+def test_recovery_leaves_the_closed_warcs_of_a_running_crawl(tmp_path: Path) -> None:
+    """Several crawls (workers of a shared crawl) can share one spool: a live crawl uploads its own files."""
+    from archiver.crawl.recovery import recover_spool
+    from archiver.spool import Spool
+    from archiver.warc import records
+    from archiver.warc.writer import WarcFile
+
+    store = LocalStore(tmp_path / "archive")
+    spool = Spool.for_store(store)
+    key = "warc/site/2026/01/01/live-1-00000.warc.gz"
+    lock = spool.lock("live-1")
+    warc = WarcFile(spool.open_path(key), key, [("software", "test")], records.utcnow())
+    warc.close()
+    spool.mark_closed(warc.path)
+    assert recover_spool(store, spool).uploaded == []  # its crawl still holds the lock
+    assert not store.exists(key)
+    spool.finish("live-1", lock)  # the crawl is gone (here: ended without uploading)
+    assert recover_spool(store, spool).uploaded == [key]
+    assert store.exists(key) and store.exists("indexes/cdxj/site--live-1-00000.cdxj")
