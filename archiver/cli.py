@@ -127,7 +127,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
         print(json.dumps(get_profile(args.site).as_dict(), ensure_ascii=False, indent=2))
         return 0
     for profile in profiles().values():
-        print(f"{profile.id:<16} {profile.language:<3} {profile.domains[0]:<28} {profile.name}")
+        overridden = f"  (overridden by {profile.overridden_by})" if profile.overridden_by else ""
+        print(f"{profile.id:<16} {profile.language:<3} {profile.domains[0]:<28} {profile.name}{overridden}")
     return 0
 
 

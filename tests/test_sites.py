@@ -81,3 +81,29 @@ def test_an_archive_can_register_its_own_sites(tmp_path: Path) -> None:
     assert twice.returncode == 2 and "registered twice" in twice.stderr
     missing = archiver("sites", "list", env={"ARCHIVER_PROFILES_DIR": str(tmp_path / "nope")})
     assert missing.returncode == 2 and "not a folder" in missing.stderr
+
+
+def test_an_archive_profile_overrides_a_bundled_one_field_by_field(tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    own = folder / "alwasat.toml"
+    own.write_text(
+        'id = "alwasat"\nschedule = "*/30 * * * *"\n\n[selectors]\ntags = "ul.new-tags a"\nauthors = ""\n',
+        encoding="utf-8",
+    )
+    env = {"ARCHIVER_PROFILES_DIR": str(folder)}
+    shown = archiver("sites", "show", "alwasat", env=env)
+    assert shown.returncode == 0, shown.stderr
+    profile = json.loads(shown.stdout)
+    bundled = profiles()["alwasat"]
+    assert profile["schedule"] == "*/30 * * * *" and profile["name"] == bundled.name
+    assert profile["start_urls"] == list(bundled.start_urls)
+    assert profile["selectors"]["tags"] == "ul.new-tags a" and "authors" not in profile["selectors"]
+    assert profile["selectors"]["section"] == bundled.selectors["section"]
+    assert profile["overridden_by"] == str(own)
+    assert profile["overridden_fields"] == ["schedule", "selectors.tags", "selectors.authors"]
+    listed = archiver("sites", "list", env=env)
+    assert f"(overridden by {own})" in listed.stdout
+    (folder / "again.toml").write_text('id = "alwasat"\nschedule = "0 * * * *"\n', encoding="utf-8")
+    twice = archiver("sites", "list", env=env)
+    assert twice.returncode == 2 and "registered twice" in twice.stderr and "again.toml" in twice.stderr
