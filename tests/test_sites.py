@@ -107,3 +107,34 @@ def test_an_archive_profile_overrides_a_bundled_one_field_by_field(tmp_path: Pat
     (folder / "again.toml").write_text('id = "alwasat"\nschedule = "0 * * * *"\n', encoding="utf-8")
     twice = archiver("sites", "list", env=env)
     assert twice.returncode == 2 and "registered twice" in twice.stderr and "again.toml" in twice.stderr
+
+
+def test_sites_check_over_the_corpus_names_a_layer_for_every_field_and_agrees_with_extraction() -> None:
+    from urllib.parse import urlsplit
+
+    from archiver.extraction.profile_check import LAYER_FIELDS, check_page
+    from tests.corpus.gate import load_cases
+
+    hits: dict[tuple[str, str], int] = {}
+    for case in load_cases():
+        checked = check_page(case.body, case.url, case.headers)
+        profile = profile_for_host(urlsplit(case.url).hostname)
+        assert checked.profile is profile and profile is not None
+        assert [m.selector for m in checked.selectors] == list(profile.selectors.values()), case.id
+        assert set(checked.layers) == set(LAYER_FIELDS)
+        by_field = {m.field: m for m in checked.selectors}
+        for name, layer in checked.layers.items():
+            assert (layer == "none") == (not checked.article.get(name)), (case.id, name, layer)
+            if layer == f"profile:{profile.id}":
+                assert by_field[name].hit, (case.id, name)  # the profile layer only fills what its selector found
+        for match in checked.selectors:
+            hits[(profile.id, match.field)] = hits.get((profile.id, match.field), 0) + match.hit
+    # the Drupal-era and 2018 forms of the outlets are in the corpus, and their selectors match there
+    for key in [
+        ("218tv", "title"),
+        ("218tv", "body"),
+        ("lana", "body"),
+        ("alwasat", "published_at"),
+        ("eanlibya", "body"),
+    ]:
+        assert hits[key] >= 1, key

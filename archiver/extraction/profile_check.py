@@ -37,10 +37,10 @@ def layers_of(
     hits = {match.field for match in selectors if match.hit}
     layers = {}
     for name in LAYER_FIELDS:
-        if name in recorded:
+        if not article.get(name):
+            layers[name] = "none"  # a layer may have found a value that a later filter emptied (a site name)
+        elif name in recorded:
             layers[name] = str(recorded[name])
-        elif not article.get(name):
-            layers[name] = "none"
         elif profile is not None and name in hits and name in PROFILE_APPLIED:
             layers[name] = f"profile:{profile.id}"
         else:

@@ -105,3 +105,20 @@ MAX_TEXT = 160
 
 def _shorten(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def split_at_breaks(element: html.HtmlElement) -> html.HtmlElement:
+    """A profile's text element that is one <p> holding every paragraph between <br>s (lana-news.ly's
+    p.article_text) as a <div> of one <p> per paragraph; any other element as it is. Works on the extraction's
+    working copy only: the archived page is never changed."""
+    if element.tag != "p" or element.find(".//br") is None:
+        return element
+    for br in element.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    parts = [clean_whitespace(part) for part in element.text_content().split("\n")]
+    div = html.Element("div")
+    for part in filter(None, parts):
+        paragraph = html.Element("p")
+        paragraph.text = part
+        div.append(paragraph)
+    return div
