@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from archiver.extraction.rules import compiled
@@ -138,3 +140,22 @@ def test_sites_check_over_the_corpus_names_a_layer_for_every_field_and_agrees_wi
         ("eanlibya", "body"),
     ]:
         assert hits[key] >= 1, key
+
+
+def test_sites_check_usage_errors_name_the_fix(tmp_path: Path) -> None:
+    page = Path(__file__).parent / "corpus" / "cases" / "alwasat-1" / "page.html"
+    elsewhere = archiver("sites", "check", "alwasat", str(page), "--url=https://example.org/news/1")
+    assert elsewhere.returncode == 2 and "not on a domain of alwasat" in elsewhere.stderr
+    nothing = archiver("sites", "check", "alwasat")
+    assert nothing.returncode == 2 and "--url URL or a saved page FILE" in nothing.stderr
+    missing = archiver("sites", "check", "alwasat", str(tmp_path / "none.html"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    stray = archiver("sites", "show", "alwasat", "--url=https://alwasat.ly/")
+    assert stray.returncode == 2 and "belong to `archiver sites check`" in stray.stderr
+    from_stdin = subprocess.run(
+        [sys.executable, "-m", "archiver.cli", "sites", "check", "alwasat", "-", "--format=json"],
+        input=page.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert from_stdin.returncode == 0 and json.loads(from_stdin.stdout)["fields"]["section"]["value"] == "ليبيا"
