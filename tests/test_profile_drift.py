@@ -58,6 +58,7 @@ def test_a_redesign_shows_as_selector_drift_in_health_and_sites_check(tmp_path: 
 
     report = archiver("health", f"--store={store}", env=env)
     assert report.returncode == 1, report.stdout + report.stderr
+    assert f"{site.host}: UNHEALTHY (crawl drift-2, incremental crawl, 4 articles" in report.stdout
     assert "profile selector body = 'div.story-text' matched 0% of articles (usual 100%)" in report.stdout
     assert "profile selector tags = 'ul.story-tags a' matched 0% of articles (usual 100%)" in report.stdout
     assert "tags found in 0% of articles (usual 100%)" in report.stdout
