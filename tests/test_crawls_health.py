@@ -332,3 +332,23 @@ def test_health_without_crawls_is_not_found(tmp_path: Path) -> None:
     assert run.returncode == 3 and "run `archiver crawl` first" in run.stderr
     bad = archiver("health", f"--store={tmp_path}", "--webhook=ftp://example.org/x")
     assert bad.returncode == 2 and "--webhook" in bad.stderr
+
+
+def test_workers_of_one_job_add_up_their_selector_hits_and_answers() -> None:
+    from dataclasses import replace
+
+    from archiver.ops.health import merge_samples
+
+    def part(share: float, ok: int) -> SiteSample:
+        return replace(
+            sample(4),
+            selectors={"body": {"selector": "div.text", "share": share}},
+            fields={"tags": share},
+            ok_pages=ok,
+            listings=ok - 4,
+            robots_errors={"503": 1} if not ok else {},
+        )
+
+    merged = merge_samples("job", [part(1.0, 6), part(0.0, 0)])
+    assert merged.selectors == {"body": {"selector": "div.text", "share": 0.5}} and merged.fields == {"tags": 0.5}
+    assert (merged.ok_pages, merged.robots_errors, merged.articles) == (6, {"503": 1}, 8)

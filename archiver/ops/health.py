@@ -186,6 +186,18 @@ def merge_samples(job: str, parts: list[SiteSample]) -> SiteSample:
 
     blocks = {name: add([p.blocks.get(name) for p in parts]) for name in BLOCK_LABELS}
     starts = [p.started_at for p in parts if p.started_at]
+    fills: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    selectors: dict[str, str] = {}
+    for part in parts:
+        for name, share in part.fields.items():
+            fills[name] += round(share * part.articles)
+        for name, seen in part.selectors.items():
+            selectors[name] = str(seen.get("selector"))
+            hits[name] += round(float(seen.get("share", 0)) * part.articles)
+    robots: Counter[str] = Counter()
+    for part in parts:
+        robots.update(part.robots_errors)
     return SiteSample(
         parts[0].site,
         job,
@@ -195,4 +207,13 @@ def merge_samples(job: str, parts: list[SiteSample]) -> SiteSample:
         add([p.pages for p in parts]),
         add([p.errors for p in parts]),
         blocks,
+        kind=parts[0].kind,
+        ok_pages=add([p.ok_pages for p in parts]),
+        listings=add([p.listings for p in parts]),
+        robots_errors=dict(robots),
+        disallowed=add([p.disallowed for p in parts]),
+        fields={name: fills[name] / articles for name in fills} if articles else {},
+        selectors={n: {"selector": sel, "share": hits[n] / articles} for n, sel in selectors.items()}
+        if articles
+        else {},
     )
