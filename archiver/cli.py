@@ -109,13 +109,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_sites(args: argparse.Namespace) -> int:
     from archiver.sites import get_profile, profiles
 
+    if args.action == "check":
+        from archiver.ops.site_check import check_site_page, render_text
+
+        if not args.site:
+            raise ConfigError("`archiver sites check` needs a SITE id")
+        check = check_site_page(args.site, args.url, args.file)
+        print(
+            json.dumps(check.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else render_text(check)
+        )
+        return 0
+    if args.file or args.url:
+        raise ConfigError("FILE and --url belong to `archiver sites check`")
     if args.action == "show":
         if not args.site:
             raise ConfigError("`archiver sites show` needs a SITE id")
         print(json.dumps(get_profile(args.site).as_dict(), ensure_ascii=False, indent=2))
         return 0
     for profile in profiles().values():
-        print(f"{profile.id:<16} {profile.language:<3} {profile.domains[0]:<28} {profile.name}")
+        overridden = f"  (overridden by {profile.overridden_by})" if profile.overridden_by else ""
+        print(f"{profile.id:<16} {profile.language:<3} {profile.domains[0]:<28} {profile.name}{overridden}")
     return 0
 
 
@@ -143,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.set_defaults(handler=cmd_crawl)
 
     sites = sub.add_parser("sites", help="registered site profiles")
-    sites.add_argument("action", nargs="?", choices=("list", "show"), default="list")
+    sites.add_argument("action", nargs="?", choices=("list", "show", "check"), default="list")
     sites.add_argument("site", nargs="?")
+    sites.add_argument("file", nargs="?", help="check: a saved page of the site (- for standard input)")
+    sites.add_argument("--url", help="check: the page's address (fetched when no FILE is given)")
+    sites.add_argument("--format", choices=("text", "json"), default="text", help="check: output format")
     sites.set_defaults(handler=cmd_sites)
 
     exp = sub.add_parser("export", help="write a dataset of archived articles")
@@ -177,7 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "sites" and args.file is None and len(extra) == 1 and extra[0][:1] != "-":
+        args.file = extra[0]  # `sites check SITE --url URL FILE`: argparse takes positionals only before an option
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -36,6 +36,9 @@ class SiteProfile:
     boilerplate: tuple[str, ...] = ()  # regexes; a body paragraph matching one is dropped
     article_urls: tuple[str, ...] = ()  # regexes on the URL path+query that mark article pages
     aggregator: bool = False  # reposts other outlets' stories (source lines expected)
+    origin: str = ""  # the file the profile was read from
+    overridden_by: str | None = None  # an archive's own file that overrides some fields of this bundled profile
+    overridden: tuple[str, ...] = ()  # the fields (and selectors, as 'selectors.FIELD') that file sets
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,9 @@ class SiteProfile:
             "boilerplate": list(self.boilerplate),
             "article_urls": list(self.article_urls),
             "aggregator": self.aggregator,
+            "origin": self.origin,
+            "overridden_by": self.overridden_by,
+            "overridden_fields": list(self.overridden),
         }
 
     @property
@@ -69,7 +75,13 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-def _load(name: str, text: str) -> SiteProfile:
+PROFILE_KEYS = frozenset(
+    {"id", "name", "language", "domains", "start_urls", "feeds", "sitemaps", "schedule", "notes", "site_names"}
+    | {"selectors", "boilerplate", "article_urls", "aggregator"}
+)
+
+
+def _parse(name: str, text: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -77,6 +89,34 @@ def _load(name: str, text: str) -> SiteProfile:
     unknown = set(data.get("selectors", {})) - set(SELECTOR_FIELDS)
     if unknown:
         raise ConfigError(f"site profile {name}: unknown selector field(s) {sorted(unknown)}")
+    if strange := sorted(set(data) - PROFILE_KEYS):
+        raise ConfigError(f"site profile {name}: unknown field(s) {strange}")
+    if "id" not in data:
+        raise ConfigError(f"site profile {name} lacks the field 'id'")
+    return data
+
+
+def _override(bundled: dict[str, Any], own: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The bundled profile with the archive's fields in place of its own; selectors are replaced one by one
+    (an empty selector string removes one)."""
+    merged = {**bundled, **{k: v for k, v in own.items() if k != "selectors"}}
+    changed = [k for k in own if k not in ("id", "selectors")]
+    selectors = dict(bundled.get("selectors", {}))
+    for field_name, selector in own.get("selectors", {}).items():
+        changed.append(f"selectors.{field_name}")
+        if selector:
+            selectors[field_name] = selector
+        else:
+            selectors.pop(field_name, None)
+    merged["selectors"] = selectors
+    return merged, tuple(changed)
+
+
+def _load(name: str, text: str) -> SiteProfile:
+    return _build(name, _parse(name, text))
+
+
+def _build(name: str, data: dict[str, Any]) -> SiteProfile:
     try:
         profile = SiteProfile(
             id=data["id"],
@@ -107,19 +147,36 @@ def _load(name: str, text: str) -> SiteProfile:
 def profiles() -> dict[str, SiteProfile]:
     """Every registered profile by id (read once per process): the bundled ones in `spiders/profiles/`, plus the
     `*.toml` files of the folders named in $ARCHIVER_PROFILES_DIR (os.pathsep-separated), for an archive's own sites
-    without editing the package. An id registered twice is an error naming both files."""
-    entries = [entry for entry in resources.files("spiders.profiles").iterdir() if entry.name.endswith(".toml")]
+    without editing the package. An archive's file with a bundled id overrides that profile field by field (it
+    needs only the id and the fields it changes); an id twice among the bundled or among the archive's files is an
+    error naming both files."""
+    bundled = [entry for entry in resources.files("spiders.profiles").iterdir() if entry.name.endswith(".toml")]
+    own: list[Path] = []
     for folder in filter(None, os.environ.get("ARCHIVER_PROFILES_DIR", "").split(os.pathsep)):
         if not Path(folder).is_dir():
             raise ConfigError(f"ARCHIVER_PROFILES_DIR names {folder}, which is not a folder")
-        entries += sorted(Path(folder).glob("*.toml"))
-    found: dict[str, SiteProfile] = {}
+        own += sorted(Path(folder).glob("*.toml"))
+    data: dict[str, dict[str, Any]] = {}
     where: dict[str, str] = {}
-    for entry in entries:
-        profile = _load(entry.name, entry.read_text(encoding="utf-8"))
-        if profile.id in found:
-            raise ConfigError(f"site id {profile.id!r} is registered twice: {where[profile.id]} and {entry}")
-        found[profile.id], where[profile.id] = profile, str(entry)
+    for entry in bundled:
+        parsed = _parse(entry.name, entry.read_text(encoding="utf-8"))
+        if parsed["id"] in data:
+            raise ConfigError(f"site id {parsed['id']!r} is registered twice: {where[parsed['id']]} and {entry}")
+        data[parsed["id"]], where[parsed["id"]] = parsed, str(entry)
+    found = {site_id: replace(_build(where[site_id], d), origin=where[site_id]) for site_id, d in data.items()}
+    archive_files: dict[str, str] = {}
+    for path in own:
+        parsed = _parse(path.name, path.read_text(encoding="utf-8"))
+        site_id = parsed["id"]
+        if site_id in archive_files:
+            raise ConfigError(f"site id {site_id!r} is registered twice: {archive_files[site_id]} and {path}")
+        archive_files[site_id] = str(path)
+        if site_id in data:
+            merged, changed = _override(data[site_id], parsed)
+            profile = _build(str(path), merged)
+            found[site_id] = replace(profile, origin=where[site_id], overridden_by=str(path), overridden=changed)
+        else:
+            found[site_id] = replace(_build(path.name, parsed), origin=str(path))
     return dict(sorted(found.items()))
 
 

@@ -24,9 +24,10 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from archiver.crawl.capture import CAPTURE_META_KEY
-from archiver.extraction.article import article_id, extract_from_page
+from archiver.extraction.article import article_id
 from archiver.extraction.page import parse_page
 from archiver.extraction.pagetype import is_article, url_looks_like_article
+from archiver.extraction.profile_check import extract_with_evidence
 from archiver.sites import profile_for_host
 from archiver.urls import TrapGuard, normalize_url, origin_of
 
@@ -270,7 +271,7 @@ class NewsSpider(scrapy.Spider):
             return
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         page = parse_page(response.body, response.url, headers)
-        article = extract_from_page(page, headers)
+        article, profile, selectors, layers = extract_with_evidence(page, headers)
         links = self._links(page.tree, response.url)
         capture = response.meta.get(CAPTURE_META_KEY)
         patterns = self._article_patterns(response.url)
@@ -278,6 +279,9 @@ class NewsSpider(scrapy.Spider):
             yield {
                 "site": self.site_for_url(response.url),
                 "article": article,
+                "profile": profile.id if profile else None,
+                "selectors": selectors,
+                "layers": layers,
                 "capture": capture,
                 "fetched_at": datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00")),
             }

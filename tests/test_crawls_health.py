@@ -82,6 +82,50 @@ def test_small_moves_are_not_drops() -> None:
     assert few.reasons == ["article yield 2 (usual 10.5)"]
 
 
+def test_nothing_crawlable_is_unhealthy_even_on_a_first_crawl() -> None:
+    from dataclasses import replace
+
+    shut = replace(sample(0), ok_pages=0, robots_errors={"503": 1})
+    assert judge(shut, []).reasons == ["robots.txt answered 503: the whole site is disallowed (RFC 9309)"]
+    assert not judge(shut, HISTORY).healthy
+    walled = replace(sample(0, s403=4, pages=4), ok_pages=0)
+    assert judge(walled, []).reasons == ["blocked: no page answered, 4 HTTP 403 responses"]
+    refused = replace(sample(0, pages=1), ok_pages=0, disallowed=7)
+    assert judge(refused, []).reasons == ["disallowed: robots.txt refused all 7 requests"]
+    silent = replace(sample(0, pages=0, errors=3), ok_pages=0)
+    assert judge(silent, []).reasons == ["unreachable: no page answered (3 errors)"]
+    assert judge(replace(sample(0), ok_pages=1), []).healthy  # a quiet day: the home page answered
+
+
+def test_article_yield_compares_crawls_of_the_same_kind() -> None:
+    from dataclasses import replace
+
+    first = replace(sample(10), kind="first")
+    incremental = [replace(sample(n), kind="incremental") for n in (2, 1, 3)]
+    assert judge(replace(sample(1), kind="incremental"), [first, *incremental]).healthy
+    assert judge(replace(sample(1), kind="incremental"), [first]).healthy  # nothing alike to compare with
+    recrawl = replace(sample(2), kind="recrawl")
+    assert judge(recrawl, [first, replace(sample(10), kind="recrawl")]).reasons == ["article yield 2 (usual 10)"]
+    few_listings = replace(sample(10), listings=1)
+    usual_listings = [replace(h, listings=6) for h in HISTORY]
+    assert judge(few_listings, usual_listings).reasons == ["listing pages fetched 1 (usual 6)"]
+
+
+def test_a_profile_selector_that_stops_matching_is_named() -> None:
+    from dataclasses import replace
+
+    def with_tags(share: float, selector: str = "ul.tags a") -> SiteSample:
+        return replace(sample(10), selectors={"tags": {"selector": selector, "share": share}}, fields={"tags": share})
+
+    history = [with_tags(1.0), with_tags(0.9), with_tags(1.0)]
+    assert judge(with_tags(0.95), history).healthy
+    assert judge(with_tags(0.0), history).reasons == [
+        "profile selector tags = 'ul.tags a' matched 0% of articles (usual 100%)",
+        "tags found in 0% of articles (usual 100%)",
+    ]
+    assert judge(with_tags(0.0, "div.labels a"), history).healthy  # an edited selector starts a new history
+
+
 # -- history from manifests: jobs of several workers, older manifests ------------------------------------------------
 def _manifest(crawl_id: str, started: str, **extra) -> bytes:  # type: ignore[no-untyped-def]
     body = {
@@ -288,3 +332,23 @@ def test_health_without_crawls_is_not_found(tmp_path: Path) -> None:
     assert run.returncode == 3 and "run `archiver crawl` first" in run.stderr
     bad = archiver("health", f"--store={tmp_path}", "--webhook=ftp://example.org/x")
     assert bad.returncode == 2 and "--webhook" in bad.stderr
+
+
+def test_workers_of_one_job_add_up_their_selector_hits_and_answers() -> None:
+    from dataclasses import replace
+
+    from archiver.ops.health import merge_samples
+
+    def part(share: float, ok: int) -> SiteSample:
+        return replace(
+            sample(4),
+            selectors={"body": {"selector": "div.text", "share": share}},
+            fields={"tags": share},
+            ok_pages=ok,
+            listings=ok - 4,
+            robots_errors={"503": 1} if not ok else {},
+        )
+
+    merged = merge_samples("job", [part(1.0, 6), part(0.0, 0)])
+    assert merged.selectors == {"body": {"selector": "div.text", "share": 0.5}} and merged.fields == {"tags": 0.5}
+    assert (merged.ok_pages, merged.robots_errors, merged.articles) == (6, {"503": 1}, 8)

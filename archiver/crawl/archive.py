@@ -13,14 +13,16 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from archiver import SOFTWARE
 from archiver.crawl.challenge import looks_like_challenge
+from archiver.crawl.drift import ExtractionStats
 from archiver.crawl.prior import PriorCaptures
 from archiver.crawl.publish import publish_warc
 from archiver.crawl.wiretap import WireExchange
 from archiver.errors import StoreError
+from archiver.extraction.rules import SelectorMatch
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.warc import records
@@ -87,6 +89,7 @@ class CrawlArchive:
         self.prior = prior or PriorCaptures()
         self.sites: set[str] = set()
         self.coverage_counts: dict[str, Counter[str]] = {}
+        self.extraction = ExtractionStats()
         self._writers: dict[str, RotatingWarcWriter] = {}
         self._pending: deque[Future[PutResult]] = deque()
         self._failures: list[BaseException] = []
@@ -215,6 +218,8 @@ class CrawlArchive:
         locations = self._writer(site).write_event(event, moment)
         self.count(site, "captures")
         self.count(site, f"status_{status}")
+        if urlsplit(uri).path == "/robots.txt":
+            self.count(site, f"robots_status_{status}")  # health tells a site robots.txt shut from one that failed
         if status == 304:
             self.count(site, "not_modified")
         elif status in (404, 410) and uri in self.prior.article_urls:
@@ -234,7 +239,16 @@ class CrawlArchive:
         )
 
     # -- articles -----------------------------------------------------------------------------------------------
-    def record_article(self, site: str, article: dict[str, Any], capture: CaptureRef, fetched_at: datetime) -> str:
+    def record_article(
+        self,
+        site: str,
+        article: dict[str, Any],
+        capture: CaptureRef,
+        fetched_at: datetime,
+        profile: str | None = None,
+        selectors: list[SelectorMatch] | None = None,
+        layers: dict[str, str] | None = None,
+    ) -> str:
         """Link the capture to its article version with a metadata record; store the article JSON (immutable)
         only when its content_hash differs from the newest archived version (a menu change is no new version).
         Returns the key of the version this capture shows."""
@@ -266,6 +280,7 @@ class CrawlArchive:
         self._writer(site).write_event([metadata], moment)
         self.count(site, "articles")
         self._cover(site, article)
+        self.extraction.add(site, article, profile, selectors or [], layers)
         return key
 
     def _cover(self, site: str, article: dict[str, Any]) -> None:
@@ -309,6 +324,7 @@ class CrawlArchive:
             dict(self.counts),
             {
                 "coverage": self.coverage(),
+                "extraction": self.extraction.report(),
                 "site_counts": {site: dict(counts) for site, counts in sorted(self.site_counts.items())},
                 **(extra or {}),
             },

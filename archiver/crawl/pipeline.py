@@ -18,5 +18,13 @@ class ArticlePipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         capture: CaptureRef = item["capture"]
         article = dict(item["article"], site=item["site"], capture=capture.as_dict())
-        key = self.crawler.spider.archive.record_article(item["site"], article, capture, item["fetched_at"])
+        key = self.crawler.spider.archive.record_article(
+            item["site"],
+            article,
+            capture,
+            item["fetched_at"],
+            item.get("profile"),
+            item.get("selectors"),
+            item.get("layers"),
+        )
         return {"key": key, "id": article["id"], "url": article["url"]}

@@ -108,9 +108,10 @@ def _body(
     work = copy.deepcopy(original_body)  # boilerplate is cut from a copy; dates and bylines stay readable
     twins = dict(zip(work.iter(), original_body.iter(), strict=False))
     container = rules.first_element(work, profile, "body") if profile else None
+    original_profiled = twins.get(container) if container is not None else None
     if container is not None:
         content.strip_boilerplate(container)
-        how = layer
+        container, how = rules.split_at_breaks(container), layer
     else:
         content.strip_boilerplate(work)
         container, how = content.main_container(work)
@@ -120,7 +121,7 @@ def _body(
         items = items[1:]  # the headline repeated inside the article element
     paragraphs, original_source = sources.lift_source(items, url)
     paragraphs, byline = drop_credit_lines(paragraphs, site_names, host)
-    original = twins.get(container) if container is not None else None
+    original = original_profiled if original_profiled is not None else twins.get(container)
     return _Body(paragraphs, original_source, original, how, byline)
 
 

@@ -1,4 +1,4 @@
-"""Aggregator source lines: who first published a repost (SITES.md §2), lifted out of the body into
+"""Aggregator source lines: who first published a repost (docs/sites.md), lifted out of the body into
 `original_source`. Lines are matched whole, on the paragraph texts of the article body."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ SOURCE_LINES = (
     re.compile(r"^(?:The post\s+)?.{3,400}?\s+(?:appeared first|first appeared) on\s+(?P<name>.{2,80}?)\s*\.?\s*$"),
     re.compile(r"^(?:المصدر|Source)\s*:\s*(?P<name>.{2,80}?)\s*$", re.I),
 )
+# 'المصدر من موقع بوابة الوسط': the word for 'website' introduces the name and is not part of it.
+WEBSITE_WORD = re.compile(r"^(?:موقع|الموقع)\s+(?=\S)")
 # Lines that belong to the source box but name nothing new (dropped from the body).
 SOURCE_BOX_HEADINGS = re.compile(r"^(عن مصدر الخبر|About the source)\s*:?$", re.I)
 
@@ -37,7 +39,7 @@ def lift_source(items: list[tuple[str, html.HtmlElement]], base_url: str) -> tup
         if match is None:
             kept.append(text)
             continue
-        name = match.group("name").strip(" .«»\"'")
+        name = WEBSITE_WORD.sub("", match.group("name").strip(" .«»\"'")).strip(" .«»\"'")
         if source is None:
             link = element.find(".//a[@href]") if element is not None else None
             url = urljoin(base_url, link.get("href")) if link is not None else None

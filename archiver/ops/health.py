@@ -5,7 +5,7 @@ shows up with the reasons."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +48,7 @@ def check_health(store: Store, window: int = DEFAULT_WINDOW, rules: Thresholds =
     crawls: dict[str, list[tuple[str, list[SiteSample]]]] = {}
     for manifest in iter_manifests(store):
         crawls.setdefault(job_key(manifest), []).append((str(manifest.get("started_at") or ""), samples(manifest)))
+    # A site's first crawl fetches every article it finds; later ones only new articles (or all, with --recrawl).
     if not crawls:
         raise NotFoundError(f"no crawls in {store.uri} to judge; run `archiver crawl` first")
     by_site: dict[str, list[tuple[str, SiteSample]]] = {}
@@ -64,6 +65,10 @@ def check_health(store: Store, window: int = DEFAULT_WINDOW, rules: Thresholds =
     results = []
     for site in sorted(by_site):
         ordered = [sample for _, sample in sorted(by_site[site], key=lambda pair: (pair[0], pair[1].crawl_id))]
+        ordered = [
+            replace(sample, kind="first") if index == 0 and sample.kind == "incremental" else sample
+            for index, sample in enumerate(ordered)
+        ]
         results.append(judge(ordered[-1], ordered[-1 - window : -1], rules))
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return HealthReport(store.uri, generated, window, results)
@@ -76,6 +81,8 @@ def samples(manifest: Manifest) -> list[SiteSample]:
     site_counts: dict[str, Any] = manifest.get("site_counts") or {}
     coverage: dict[str, Any] = manifest.get("coverage") or {}
     sites = sorted(set(manifest.get("sites") or []) | set(site_counts) | set(coverage) | requested_sites(manifest))
+    extraction: dict[str, Any] = manifest.get("extraction") or {}
+    settings: dict[str, Any] = manifest.get("settings") or {}
     found = []
     for site in sites:
         cover = coverage.get(site) or {}
@@ -84,6 +91,8 @@ def samples(manifest: Manifest) -> list[SiteSample]:
             source, exceptions = own, _total(own.get("errors"))
         elif len(sites) == 1:
             source, exceptions = counts, _total(manifest.get("errors"))
+        elif "site_counts" in manifest:  # asked for, yet not one exchange recorded: nothing answered
+            source, exceptions = {}, None
         else:
             source, exceptions = None, None
         articles = int(cover.get("articles") or (source or {}).get("articles") or 0)
@@ -97,12 +106,51 @@ def samples(manifest: Manifest) -> list[SiteSample]:
             blocks = {name: int(source.get(name, 0)) for name in BLOCK_LABELS if name.startswith("status_")}
             challenges = source.get("challenge_pages")
             blocks["challenge_pages"] = int(challenges) if challenges is not None else None
+        sample = SiteSample(
+            site, str(manifest["crawl_id"]), manifest.get("started_at"), articles, shares, pages, errors, blocks
+        )
+        drift = extraction.get(site) or {}
         found.append(
-            SiteSample(
-                site, str(manifest["crawl_id"]), manifest.get("started_at"), articles, shares, pages, errors, blocks
+            replace(
+                sample,
+                kind="recrawl" if settings.get("recrawl") else "incremental",
+                fields={str(k): float(v) for k, v in (drift.get("fields") or {}).items()},
+                selectors={str(k): dict(v) for k, v in (drift.get("selectors") or {}).items()},
+                **(_access(source, articles, manifest, len(sites) == 1) if source is not None else {}),
             )
         )
     return found
+
+
+def _access(source: dict[str, Any], articles: int, manifest: Manifest, alone: bool) -> dict[str, Any]:
+    """What answered: pages with 2xx/304 (robots.txt aside), listings among them, robots.txt's 429/5xx answers,
+    and (for a one-site crawl, where the crawl-wide count is the site's) requests robots.txt refused."""
+
+    def status_sum(prefix: str, wanted: Any) -> int:
+        total = 0
+        for name, value in source.items():
+            code = name.removeprefix(prefix)
+            if name.startswith(prefix) and code.isdigit() and wanted(int(code)):
+                total += int(value)
+        return total
+
+    def answered(code: int) -> bool:
+        return 200 <= code < 300 or code == 304
+
+    ok_pages = status_sum("status_", answered) - status_sum("robots_status_", answered)
+    robots_errors = {
+        name.removeprefix("robots_status_"): int(value)
+        for name, value in source.items()
+        if name.startswith("robots_status_") and name[14:].isdigit() and (int(name[14:]) >= 500 or name[14:] == "429")
+    }
+    # Manifests before robots.txt answers were counted say nothing of what answered (unless nothing did).
+    counted = any(name.startswith("robots_status_") for name in source) or not int(source.get("captures", 0))
+    return {
+        "ok_pages": ok_pages if counted else None,
+        "listings": max(ok_pages - articles, 0) if counted else None,
+        "robots_errors": robots_errors,
+        "disallowed": int(manifest.get("robots_disallowed") or 0) if alone else None,
+    }
 
 
 def requested_sites(manifest: Manifest) -> set[str]:
@@ -138,6 +186,18 @@ def merge_samples(job: str, parts: list[SiteSample]) -> SiteSample:
 
     blocks = {name: add([p.blocks.get(name) for p in parts]) for name in BLOCK_LABELS}
     starts = [p.started_at for p in parts if p.started_at]
+    fills: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    selectors: dict[str, str] = {}
+    for part in parts:
+        for name, share in part.fields.items():
+            fills[name] += round(share * part.articles)
+        for name, seen in part.selectors.items():
+            selectors[name] = str(seen.get("selector"))
+            hits[name] += round(float(seen.get("share", 0)) * part.articles)
+    robots: Counter[str] = Counter()
+    for part in parts:
+        robots.update(part.robots_errors)
     return SiteSample(
         parts[0].site,
         job,
@@ -147,4 +207,13 @@ def merge_samples(job: str, parts: list[SiteSample]) -> SiteSample:
         add([p.pages for p in parts]),
         add([p.errors for p in parts]),
         blocks,
+        kind=parts[0].kind,
+        ok_pages=add([p.ok_pages for p in parts]),
+        listings=add([p.listings for p in parts]),
+        robots_errors=dict(robots),
+        disallowed=add([p.disallowed for p in parts]),
+        fields={name: fills[name] / articles for name in fills} if articles else {},
+        selectors={n: {"selector": sel, "share": hits[n] / articles} for n, sel in selectors.items()}
+        if articles
+        else {},
     )

@@ -47,6 +47,14 @@ class SiteSample:
     pages: int | None = None
     errors: int | None = None
     blocks: dict[str, int | None] = field(default_factory=dict)  # BLOCK_LABELS key -> count
+    # first | incremental | recrawl: an incremental crawl fetches only new articles, so yields compare by kind.
+    kind: str = "incremental"
+    ok_pages: int | None = None  # pages that answered 2xx or 304, robots.txt not counted
+    listings: int | None = None  # of those, pages that were not articles (listings, feeds, sitemaps)
+    robots_errors: dict[str, int] = field(default_factory=dict)  # robots.txt answers 429/5xx by status
+    disallowed: int | None = None  # requests robots.txt refused
+    fields: dict[str, float] = field(default_factory=dict)  # field -> share of articles where it is full
+    selectors: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {selector, share} of the profile
 
     @property
     def error_rate(self) -> float | None:
@@ -80,16 +88,43 @@ class SiteHealth:
         }
 
 
+def access_problems(latest: SiteSample) -> list[str]:
+    """A site nothing could be crawled from, whatever its history: robots.txt answering 429/5xx (RFC 9309: disallow
+    everything), every page refused, or nothing answering at all."""
+    reasons = [
+        f"robots.txt answered {status}: the whole site is disallowed (RFC 9309)"
+        for status in sorted(latest.robots_errors)
+    ]
+    if latest.ok_pages is None or latest.ok_pages > 0 or reasons:
+        return reasons
+    blocked = {name: count for name, count in latest.blocks.items() if count}
+    if blocked:
+        name, count = max(blocked.items(), key=lambda pair: pair[1] or 0)
+        return [f"blocked: no page answered, {count} {BLOCK_LABELS[name]}"]
+    if latest.disallowed:
+        return [f"disallowed: robots.txt refused all {latest.disallowed} requests"]
+    return [f"unreachable: no page answered ({latest.errors or 0} errors)"]
+
+
 def judge(latest: SiteSample, history: list[SiteSample], rules: Thresholds = DEFAULT_RULES) -> SiteHealth:
-    """Compare `latest` with `history` (the site's previous crawls); a drop adds a reason, any reason = unhealthy."""
+    """Compare `latest` with `history` (the site's previous crawls); a drop adds a reason, any reason = unhealthy.
+    A site nothing could be crawled from is unhealthy even on its first crawl."""
+    reasons = access_problems(latest)
     if not history:
-        return SiteHealth(latest.site, True, [], latest, {}, 0, note="no earlier crawl of this site to compare with")
-    reasons: list[str] = []
+        note = "no earlier crawl of this site to compare with"
+        return SiteHealth(latest.site, not reasons, reasons, latest, {}, 0, note=note)
     usual: dict[str, float] = {}
 
-    usual["articles"] = median(h.articles for h in history)
-    if usual["articles"] >= rules.yield_min_usual and latest.articles < rules.yield_ratio * usual["articles"]:
-        reasons.append(f"article yield {latest.articles} (usual {usual['articles']:g})")
+    alike = [h for h in history if h.kind == latest.kind]
+    if alike:
+        usual["articles"] = median(h.articles for h in alike)
+        if usual["articles"] >= rules.yield_min_usual and latest.articles < rules.yield_ratio * usual["articles"]:
+            reasons.append(f"article yield {latest.articles} (usual {usual['articles']:g})")
+    listings = [h.listings for h in history if h.listings is not None]
+    if listings and latest.listings is not None:
+        usual["listings"] = median(listings)
+        if usual["listings"] >= rules.yield_min_usual and latest.listings < rules.yield_ratio * usual["listings"]:
+            reasons.append(f"listing pages fetched {latest.listings} (usual {usual['listings']:g})")
 
     for name, label in COVERAGE_LABELS.items():
         shares = [h.coverage[name] for h in history if h.articles >= rules.coverage_min_articles and name in h.coverage]
@@ -116,4 +151,38 @@ def judge(latest: SiteSample, history: list[SiteSample], rules: Thresholds = DEF
         if rise >= rules.block_rise or (rise > 0 and share >= rules.block_share):
             reasons.append(f"{count} {label} (usual {usual[name]:g})")
 
+    reasons += profile_drift(latest, history, rules, usual)
     return SiteHealth(latest.site, not reasons, reasons, latest, usual, len(history))
+
+
+def profile_drift(
+    latest: SiteSample, history: list[SiteSample], rules: Thresholds, usual: dict[str, float]
+) -> list[str]:
+    """Selectors of the site's profile that match on far fewer articles than usual (the same selector in earlier
+    crawls: an edited profile starts a new history), and the fill rate of the fields they serve."""
+    if latest.articles < rules.coverage_min_articles:
+        return []
+    judged = [h for h in history if h.articles >= rules.coverage_min_articles]
+    reasons = []
+    for name, now in latest.selectors.items():
+        shares = [
+            float(before["share"])
+            for h in judged
+            if (before := h.selectors.get(name)) and before.get("selector") == now.get("selector")
+        ]
+        if not shares:
+            continue
+        usual[f"selector:{name}"] = median(shares)
+        if float(now["share"]) < usual[f"selector:{name}"] - rules.coverage_drop:
+            reasons.append(
+                f"profile selector {name} = {now['selector']!r} matched {float(now['share']):.0%} of articles "
+                f"(usual {usual[f'selector:{name}']:.0%})"
+            )
+        if name in COVERAGE_LABELS or name not in latest.fields:
+            continue  # title, date, author and body fill rates are judged as coverage
+        fills = [h.fields[name] for h in judged if name in h.fields]
+        if fills:
+            usual[name] = median(fills)
+            if latest.fields[name] < usual[name] - rules.coverage_drop:
+                reasons.append(f"{name} found in {latest.fields[name]:.0%} of articles (usual {usual[name]:.0%})")
+    return reasons

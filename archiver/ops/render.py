@@ -72,7 +72,7 @@ def health(report: HealthReport) -> str:
         latest = site.latest
         verdict = "ok" if site.healthy else "UNHEALTHY"
         lines.append(
-            f"{site.site}: {verdict} (crawl {latest.crawl_id}, {latest.articles} articles, "
+            f"{site.site}: {verdict} (crawl {latest.crawl_id}, {latest.kind} crawl, {latest.articles} articles, "
             f"compared with {site.history} earlier crawl(s))"
         )
         lines += [f"  - {reason}" for reason in site.reasons]
