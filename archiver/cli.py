@@ -70,12 +70,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from archiver.datasets.export import export
     from archiver.datasets.selection import ExportFilter
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
     selection = ExportFilter(
         site=args.site, date_from=args.date_from, date_to=args.date_to, language=args.language, versions=args.versions
     )
-    result = export(open_store(args.store), args.format, Path(args.out), selection, bom=args.bom)
+    result = export(open_existing_store(args.store), args.format, Path(args.out), selection, bom=args.bom)
     print(f"{result.rows} articles written to {result.path}")
     print(f"  manifest: {result.manifest}\n  dataset card: {result.card}")
     return 0
@@ -95,10 +95,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
     from archiver.verify import verify_store
 
-    report = verify_store(open_store(args.store))
+    report = verify_store(open_existing_store(args.store))
     for problem in report.problems:
         print(problem)
     summary = f"{report.objects} objects, {report.warc_files} WARC files, {report.articles} articles checked"

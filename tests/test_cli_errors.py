@@ -64,9 +64,11 @@ def test_unknown_export_format_leaves_no_file(tmp_path: Path) -> None:
 
 def test_empty_selection_exits_3_without_a_file(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
+    (tmp_path / "empty").mkdir()  # an archive with nothing in it (a store that does not exist is exit 2)
     run = archiver("export", "--format", "jsonl", "--out", str(out), f"--store={tmp_path / 'empty'}")
     assert run.returncode == 3
     assert not out.exists() and not list(tmp_path.glob(".out.jsonl*"))
+    assert run.stderr.count("\n") == 1, run.stderr
 
 
 def test_bad_set_option(tmp_path: Path) -> None:

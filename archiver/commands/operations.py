@@ -42,9 +42,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_crawls(args: argparse.Namespace) -> int:
     from archiver.ops import render
     from archiver.ops.crawls import crawl_history, find_crawl
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
-    store = open_store(args.store)
+    store = open_existing_store(args.store)
     if args.action == "show":
         summary = find_crawl(store, args.crawl_id)
         as_json = json.dumps(summary.as_dict(), ensure_ascii=False, indent=2)
@@ -60,11 +60,11 @@ def cmd_health(args: argparse.Namespace) -> int:
     from archiver.ops import render
     from archiver.ops.health import check_health
     from archiver.ops.webhook import WebhookError, check_webhook_url, post_json
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
     if args.webhook:
         check_webhook_url(args.webhook)
-    report = check_health(open_store(args.store), args.window)
+    report = check_health(open_existing_store(args.store), args.window)
     as_json = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     print(as_json if args.format == "json" else render.health(report))
     if args.webhook:

@@ -27,9 +27,9 @@ def _closing(catalog: Catalog) -> Iterator[Catalog]:
 
 def _catalog(args: argparse.Namespace) -> Catalog:
     from archiver.catalog.catalog import Catalog
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
-    return Catalog.open(open_store(args.store), args.catalog)
+    return Catalog.open(open_existing_store(args.store), args.catalog)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
