@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import archiver, crawl_args
+from archiver.cli import build_parser
+from tests.conftest import ROOT, CrawledArchive, archiver, crawl_args
 from tests.seaweed import free_port
 
 
@@ -84,3 +88,48 @@ def test_with_json_logs_the_error_line_is_json_too() -> None:
     assert len(lines) == 1
     entry = json.loads(lines[0])
     assert entry["level"] == "ERROR" and entry["exit_code"] == 2 and "http://" in entry["message"]
+
+
+def test_export_into_an_existing_directory_is_never_a_traceback(crawled: CrawledArchive, tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    out.mkdir()
+    run = archiver("export", "--format", "jsonl", "--out", str(out), f"--store={crawled.store}")
+    assert "Traceback" not in run.stderr
+    if run.returncode == 0:  # a build that writes dataset folders: the data is under DIR/data/
+        assert list((out / "data").iterdir())
+    else:  # otherwise one line naming the fix, and nothing half-written in the directory
+        assert run.returncode == 2 and "is a directory" in _one_line(run.stderr)
+        assert list(out.iterdir()) == []
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly() -> None:
+    """`archiver sites list | head -1`: the pipe closes before the command writes; no BrokenPipeError traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archiver.cli", "sites", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # long before the interpreter has started and printed anything
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert stderr == ""
+
+
+def test_every_store_option_says_what_it_takes() -> None:
+    parser = build_parser()
+    with_store = []
+
+    def walk(parser_: argparse.ArgumentParser, path: str) -> None:
+        for action in parser_._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, f"{path} {name}".strip())
+            elif "--store" in action.option_strings:
+                with_store.append(path)
+                assert action.help, f"archiver {path} --store has no help text"
+
+    walk(parser, "")
+    for command in ("crawl", "export", "verify", "history", "snapshot", "reindex", "crawls list", "health"):
+        assert command in with_store

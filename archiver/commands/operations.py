@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from archiver.commands.common import CATALOG_HELP, parse_set
+from archiver.commands.common import CATALOG_HELP, STORE_HELP, parse_set
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -104,7 +104,7 @@ def add_ops_commands(sub: Any) -> None:
     run = schedule_actions.add_parser("run", help="start due crawls until SIGTERM (or once, with --once)")
     listing = schedule_actions.add_parser("list", help="each site: cron, last run, outcome, next run")
     for parser_ in (run, listing):
-        parser_.add_argument("--store")
+        parser_.add_argument("--store", help=STORE_HELP)
         parser_.add_argument("--catalog", help=CATALOG_HELP + "; holds the schedule state and locks")
         parser_.add_argument("--site", action="append", default=[], metavar="S", help="only these sites")
         parser_.set_defaults(handler=cmd_schedule)
@@ -122,12 +122,12 @@ def add_ops_commands(sub: Any) -> None:
     one = crawls_actions.add_parser("show", help="one crawl, or one distributed job, in detail")
     one.add_argument("crawl_id", metavar="ID")
     for parser_ in (every, one):
-        parser_.add_argument("--store")
+        parser_.add_argument("--store", help=STORE_HELP)
         parser_.add_argument("--format", choices=("text", "json"), default="text")
         parser_.set_defaults(handler=cmd_crawls)
 
     health = sub.add_parser("health", help="each site's latest crawl against its own recent crawls (exit 1: a drop)")
-    health.add_argument("--store")
+    health.add_argument("--store", help=STORE_HELP)
     health.add_argument("--window", type=int, default=5, metavar="N", help="earlier crawls to compare with")
     health.add_argument("--webhook", metavar="URL", help="also POST the report as JSON to this URL")
     health.add_argument("--format", choices=("text", "json"), default="text")
