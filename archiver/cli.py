@@ -65,6 +65,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         from archiver.crawl.naming import job_id_of
 
         print(f"  job: {job_id_of(result.crawl_id)} (this worker wrote its own WARCs and manifest)")
+    if result.failure:
+        raise ArchiverError(result.failure)
     return 0
 
 
