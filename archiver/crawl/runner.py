@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
 from archiver.crawl.archive import CrawlArchive
-from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.outcome import nothing_captured
+from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
 from archiver.crawl.settings_check import check_overrides
 from archiver.errors import ConfigError
