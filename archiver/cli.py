@@ -78,7 +78,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if args.out.endswith("/") or out.is_dir():
         raise ConfigError(
-            f"--out {args.out} is a directory; give a file path such as {out / ('articles.' + args.format)}"
+            f"--out {args.out} names a directory; give a file path such as {out / ('articles.' + args.format)}"
         )
     selection = ExportFilter(
         site=args.site, date_from=args.date_from, date_to=args.date_to, language=args.language, versions=args.versions
@@ -182,6 +182,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_handler(args: argparse.Namespace) -> int:
+    try:
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except Exception as exc:
+        # A botocore error that no store method translated (a code path added later): the same one line.
+        if type(exc).__module__.startswith("botocore"):
+            from urllib.parse import urlsplit
+
+            from archiver.store import default_store_uri
+            from archiver.store.s3_errors import translate
+
+            uri = getattr(args, "store", None) or default_store_uri()
+            raise translate(exc, urlsplit(uri).netloc, uri, "answer") from exc
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -195,9 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         use_json_logging()
     try:
-        code = int(args.handler(args))
-        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
-        return code
+        return _run_handler(args)
     except BrokenPipeError:
         # The reader went away (`archiver sites list | head`): what it wanted it has; stop quietly. Standard output
         # now points at /dev/null so the interpreter's final flush cannot complain either.

@@ -101,7 +101,7 @@ def test_export_into_an_existing_directory_is_never_a_traceback(crawled: Crawled
     if run.returncode == 0:  # a build that writes dataset folders: the data is under DIR/data/
         assert list((out / "data").iterdir())
     else:  # otherwise one line naming the fix, and nothing half-written in the directory
-        assert run.returncode == 2 and "is a directory" in _one_line(run.stderr)
+        assert run.returncode == 2 and "names a directory" in _one_line(run.stderr)
         assert list(out.iterdir()) == []
 
 
