@@ -154,6 +154,13 @@ def test_a_mistyped_setting_stops_before_the_crawl(tmp_path: Path, setting: str,
     assert not (tmp_path / "a").exists()  # nothing written, nothing fetched
 
 
+def test_the_scheduler_refuses_a_mistyped_setting_before_it_starts_crawls(tmp_path: Path) -> None:
+    run = archiver("schedule", "run", "--once", f"--store={tmp_path / 'a'}", "--set=DOWNLOAD_MAXSIZE=abc")
+    assert run.returncode == 2
+    assert "DOWNLOAD_MAXSIZE takes a whole number" in _one_line(run.stderr)
+    assert not (tmp_path / "a").exists()
+
+
 def test_settings_scrapy_reads_as_numbers_still_pass(tmp_path: Path) -> None:
     from archiver.crawl.settings_check import check_overrides
 

@@ -19,6 +19,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from archiver.ops.schedule_state import ScheduleState, open_catalog
     from archiver.store import open_store
 
+    if args.action == "run":  # every crawl it starts would refuse a mistyped --set: say so once, now
+        from archiver.crawl.settings_check import check_overrides
+
+        check_overrides(parse_set(args.set))
     store = open_store(args.store)
     schedules = site_schedules(args.site)
     with open_catalog(store, args.catalog) as db:
