@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from archiver import __version__
-from archiver.commands.common import CATALOG_HELP, iso_date, parse_set
+from archiver.commands.common import CATALOG_HELP, STORE_HELP, iso_date, parse_set
 from archiver.commands.operations import add_ops_commands, add_worker_command
 from archiver.commands.retrieval import add_retrieval_commands
 from archiver.errors import ArchiverError, ConfigError
@@ -64,18 +65,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         from archiver.crawl.naming import job_id_of
 
         print(f"  job: {job_id_of(result.crawl_id)} (this worker wrote its own WARCs and manifest)")
+    if result.failure:
+        raise ArchiverError(result.failure)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from archiver.datasets.export import export
     from archiver.datasets.selection import ExportFilter
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
+    out = Path(args.out).expanduser()
+    if args.out.endswith("/") or out.is_dir():
+        raise ConfigError(
+            f"--out {args.out} names a directory; give a file path such as {out / ('articles.' + args.format)}"
+        )
     selection = ExportFilter(
         site=args.site, date_from=args.date_from, date_to=args.date_to, language=args.language, versions=args.versions
     )
-    result = export(open_store(args.store), args.format, Path(args.out), selection, bom=args.bom)
+    result = export(open_existing_store(args.store), args.format, out, selection, bom=args.bom)
     print(f"{result.rows} articles written to {result.path}")
     print(f"  manifest: {result.manifest}\n  dataset card: {result.card}")
     return 0
@@ -95,10 +103,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
     from archiver.verify import verify_store
 
-    report = verify_store(open_store(args.store))
+    report = verify_store(open_existing_store(args.store))
     for problem in report.problems:
         print(problem)
     summary = f"{report.objects} objects, {report.warc_files} WARC files, {report.articles} articles checked"
@@ -126,9 +134,10 @@ def cmd_sites(args: argparse.Namespace) -> int:
             raise ConfigError("`archiver sites show` needs a SITE id")
         print(json.dumps(get_profile(args.site).as_dict(), ensure_ascii=False, indent=2))
         return 0
+    print(f"{'SITE':<16} {'LANG':<4} {'DOMAIN':<28} NAME")
     for profile in profiles().values():
         overridden = f"  (overridden by {profile.overridden_by})" if profile.overridden_by else ""
-        print(f"{profile.id:<16} {profile.language:<3} {profile.domains[0]:<28} {profile.name}{overridden}")
+        print(f"{profile.id:<16} {profile.language:<4} {profile.domains[0]:<28} {profile.name}{overridden}")
     return 0
 
 
@@ -141,9 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = sub.add_parser("crawl", help="crawl sites into the archive")
     crawl.add_argument("sites", nargs="*", metavar="SITE", help="registered site ids (`archiver sites list`)")
     crawl.add_argument("--start-url", action="append", default=[], metavar="URL", help="crawl any site from this URL")
-    crawl.add_argument(
-        "--store", help="path, file:///abs/path or s3://bucket/prefix (default $ARCHIVER_STORE or ./archive)"
-    )
+    crawl.add_argument("--store", help=STORE_HELP)
     crawl.add_argument("--max-pages", type=int, help="fetch at most N pages")
     crawl.add_argument("--since", type=iso_date, help="only articles newer than DATE (sitemap lastmod, feed dates)")
     crawl.add_argument("--recrawl", action="store_true", help="fetch archived articles again to detect edits")
@@ -166,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a dataset of archived articles")
     exp.add_argument("--format", required=True, help="jsonl, csv or parquet")
     exp.add_argument("--out", required=True, help="output file")
-    exp.add_argument("--store")
+    exp.add_argument("--store", help=STORE_HELP)
     exp.add_argument("--site")
     exp.add_argument("--from", dest="date_from", type=iso_date, help="published on or after DATE")
     exp.add_argument("--to", dest="date_to", type=iso_date, help="published on or before DATE")
@@ -176,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(handler=cmd_export)
 
     ver = sub.add_parser("verify", help="re-hash every object and check every WARC record and article link")
-    ver.add_argument("--store")
+    ver.add_argument("--store", help=STORE_HELP)
     ver.set_defaults(handler=cmd_verify)
 
     add_retrieval_commands(sub)
@@ -189,6 +196,24 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("file", help="saved page (- for standard input)")
     ext.set_defaults(handler=cmd_extract)
     return parser
+
+
+def _run_handler(args: argparse.Namespace) -> int:
+    try:
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except Exception as exc:
+        # A botocore error that no store method translated (a code path added later): the same one line.
+        if type(exc).__module__.startswith("botocore"):
+            from urllib.parse import urlsplit
+
+            from archiver.store import default_store_uri
+            from archiver.store.s3_errors import translate
+
+            uri = getattr(args, "store", None) or default_store_uri()
+            raise translate(exc, urlsplit(uri).netloc, uri, "answer") from exc
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,7 +233,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         use_json_logging()
     try:
-        return int(args.handler(args))
+        return _run_handler(args)
+    except BrokenPipeError:
+        # The reader went away (`archiver sites list | head`): what it wanted it has; stop quietly. Standard output
+        # now points at /dev/null so the interpreter's final flush cannot complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
     except ArchiverError as exc:
         if getattr(args, "log_format", None) == "json":  # machines get only JSON lines, the error one included
             logging.getLogger("archiver").error("archiver: %s", exc, extra={"fields": {"exit_code": exc.exit_code}})

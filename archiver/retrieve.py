@@ -11,9 +11,11 @@ from typing import Any
 
 from archiver import SOFTWARE
 from archiver.catalog.catalog import CaptureRow, Catalog
-from archiver.catalog.cdxj import timestamp14
+from archiver.catalog.cdxj import timestamp14, urlkey
 from archiver.errors import ConfigError, NotFoundError
+from archiver.url_variants import lookup_variants
 from archiver.warc import records
+from archiver.warc.integrity import checked_record
 from archiver.warc.writer import gzip_member
 
 UNCHANGED_STATUSES = (304,)  # a not-modified answer confirms the version before it
@@ -62,13 +64,51 @@ def parse_at(value: str) -> str:
     return records.warc_date(moment)
 
 
-def history(catalog: Catalog, url: str) -> list[HistoryEntry]:
-    """Every capture of `url`, oldest first, each with the article version it showed."""
+@dataclass(frozen=True)
+class UrlMatch:
+    """The archived URL found for the URL asked about (a variant of it when the URL as given is not archived)."""
+
+    asked: str
+    url: str  # the URL as archived (newest capture's form)
+    rows: list[CaptureRow]
+
+    @property
+    def note(self) -> str | None:
+        """For stderr: which archived URL matched, when it is not the URL as given."""
+        if self.url == self.asked.strip():
+            return None
+        return f"{self.asked} matched the archived URL {self.url}"
+
+
+def find_url(catalog: Catalog, url: str) -> UrlMatch:
+    """The captures of `url`, or of the first of its variants the archive holds (tracking parameters dropped,
+    http/https, with or without `www.` and a trailing slash: archiver/url_variants.py); NotFoundError naming
+    the URL as given when none is archived."""
     catalog.sync()
+    tried: set[str] = set()
+    for variant in lookup_variants(url):
+        key = urlkey(variant)
+        if key in tried:
+            continue
+        tried.add(key)
+        try:
+            rows = catalog.captures(variant)
+        except NotFoundError:
+            continue
+        return UrlMatch(url, rows[-1].url, rows)
+    raise NotFoundError(
+        f"no capture of {url} in {catalog.store.uri} (tracking parameters, http/https, www. and trailing-slash "
+        "variants tried too; check the URL, or run `archiver crawl`)"
+    )
+
+
+def history(catalog: Catalog, url: str) -> list[HistoryEntry]:
+    """Every capture of `url` (or of the archived variant `find_url` picks), oldest first, each with the article
+    version it showed."""
     entries: list[HistoryEntry] = []
     seen_versions: set[str] = set()
     current: tuple[str | None, str | None, str | None] = (None, None, None)  # content_hash, title, key
-    for row in catalog.captures(url):
+    for row in find_url(catalog, url).rows:
         if row.article_key:
             current = (row.content_hash, row.title, row.article_key)
         elif row.record_type == "revisit" or row.status in UNCHANGED_STATUSES:
@@ -121,7 +161,9 @@ def snapshot_article(catalog: Catalog, url: str, at: str | None) -> tuple[bytes,
 
 # -- raw records ---------------------------------------------------------------------------------------------------
 def _member(catalog: Catalog, warc_file: str, where: list[int] | tuple[int, int]) -> bytes:
-    return catalog.store.read_range(warc_file, int(where[0]), int(where[1]))
+    """One stored record, checked against its digests before it leaves the archive (DamagedRecordError if not)."""
+    offset = int(where[0])
+    return checked_record(catalog.store.read_range(warc_file, offset, int(where[1])), warc_file, offset)
 
 
 def payload_capture(catalog: Catalog, row: CaptureRow) -> CaptureRow:

@@ -44,7 +44,9 @@ def test_crawl_targets_stay_on_profile_domains() -> None:
 def test_sites_cli_lists_and_shows() -> None:
     listed = archiver("sites", "list")
     assert listed.returncode == 0
-    assert {line.split()[0] for line in listed.stdout.splitlines()} == set(profiles())
+    header, *rows = listed.stdout.splitlines()
+    assert header.split() == ["SITE", "LANG", "DOMAIN", "NAME"]
+    assert {line.split()[0] for line in rows} == set(profiles())
     some = next(iter(profiles()))
     shown = archiver("sites", "show", some)
     assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == some

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from archiver.errors import ConfigError
 
+STORE_HELP = "the archive: a path, file:///abs/path or s3://bucket/prefix (default $ARCHIVER_STORE, else ./archive)"
 CATALOG_HELP = "catalog database: a SQLite path or postgresql://... (default $ARCHIVER_CATALOG, else beside the store)"
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from archiver.commands.common import CATALOG_HELP, parse_set
+from archiver.commands.common import CATALOG_HELP, STORE_HELP, parse_set
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -19,6 +19,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from archiver.ops.schedule_state import ScheduleState, open_catalog
     from archiver.store import open_store
 
+    if args.action == "run":  # every crawl it starts would refuse a mistyped --set: say so once, now
+        from archiver.crawl.settings_check import check_overrides
+
+        check_overrides(parse_set(args.set))
     store = open_store(args.store)
     schedules = site_schedules(args.site)
     with open_catalog(store, args.catalog) as db:
@@ -42,9 +46,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_crawls(args: argparse.Namespace) -> int:
     from archiver.ops import render
     from archiver.ops.crawls import crawl_history, find_crawl
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
-    store = open_store(args.store)
+    store = open_existing_store(args.store)
     if args.action == "show":
         summary = find_crawl(store, args.crawl_id)
         as_json = json.dumps(summary.as_dict(), ensure_ascii=False, indent=2)
@@ -60,11 +64,11 @@ def cmd_health(args: argparse.Namespace) -> int:
     from archiver.ops import render
     from archiver.ops.health import check_health
     from archiver.ops.webhook import WebhookError, check_webhook_url, post_json
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
     if args.webhook:
         check_webhook_url(args.webhook)
-    report = check_health(open_store(args.store), args.window)
+    report = check_health(open_existing_store(args.store), args.window)
     as_json = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     print(as_json if args.format == "json" else render.health(report))
     if args.webhook:
@@ -104,7 +108,7 @@ def add_ops_commands(sub: Any) -> None:
     run = schedule_actions.add_parser("run", help="start due crawls until SIGTERM (or once, with --once)")
     listing = schedule_actions.add_parser("list", help="each site: cron, last run, outcome, next run")
     for parser_ in (run, listing):
-        parser_.add_argument("--store")
+        parser_.add_argument("--store", help=STORE_HELP)
         parser_.add_argument("--catalog", help=CATALOG_HELP + "; holds the schedule state and locks")
         parser_.add_argument("--site", action="append", default=[], metavar="S", help="only these sites")
         parser_.set_defaults(handler=cmd_schedule)
@@ -122,12 +126,12 @@ def add_ops_commands(sub: Any) -> None:
     one = crawls_actions.add_parser("show", help="one crawl, or one distributed job, in detail")
     one.add_argument("crawl_id", metavar="ID")
     for parser_ in (every, one):
-        parser_.add_argument("--store")
+        parser_.add_argument("--store", help=STORE_HELP)
         parser_.add_argument("--format", choices=("text", "json"), default="text")
         parser_.set_defaults(handler=cmd_crawls)
 
     health = sub.add_parser("health", help="each site's latest crawl against its own recent crawls (exit 1: a drop)")
-    health.add_argument("--store")
+    health.add_argument("--store", help=STORE_HELP)
     health.add_argument("--window", type=int, default=5, metavar="N", help="earlier crawls to compare with")
     health.add_argument("--webhook", metavar="URL", help="also POST the report as JSON to this URL")
     health.add_argument("--format", choices=("text", "json"), default="text")

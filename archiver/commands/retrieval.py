@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.commands.common import CATALOG_HELP, write_atomically
+from archiver.commands.common import CATALOG_HELP, STORE_HELP, write_atomically
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -27,17 +28,21 @@ def _closing(catalog: Catalog) -> Iterator[Catalog]:
 
 def _catalog(args: argparse.Namespace) -> Catalog:
     from archiver.catalog.catalog import Catalog
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
-    return Catalog.open(open_store(args.store), args.catalog)
+    return Catalog.open(open_existing_store(args.store), args.catalog)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from archiver.retrieve import history
+    from archiver.localtime import libya_time
+    from archiver.retrieve import find_url, history
     from archiver.textdiff import render_diff, word_diff
 
     with _closing(_catalog(args)) as catalog:
-        entries = history(catalog, args.url)
+        match = find_url(catalog, args.url)
+        if match.note:
+            print(f"archiver: {match.note}", file=sys.stderr)
+        entries = history(catalog, match.url)
         if args.format == "json":
             print(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=1))
             return 0
@@ -45,7 +50,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         for entry in entries:
             row = entry.capture
             mark = "new version" if entry.new_version else ("same version" if entry.article_key else "no article")
-            print(f"{row.captured_at}  {row.status or '-':>3}  {row.record_type:<8} {mark:<12} {entry.title or ''}")
+            print(
+                f"{row.captured_at}  (Libya {libya_time(row.captured_at)})  {row.status or '-':>3}  "
+                f"{row.record_type:<8} {mark:<12} {entry.title or ''}"
+            )
             if args.diff and entry.new_version and previous is not None and entry.article_key:
                 old, new = (json.loads(catalog.store.open(k).read()) for k in (previous, entry.article_key))
                 for name in ("title", "body"):
@@ -58,26 +66,35 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from archiver.retrieve import parse_at, snapshot_article, snapshot_html, snapshot_warc
+    from archiver.retrieve import find_url, parse_at, snapshot_article, snapshot_html, snapshot_warc
 
+    if args.format not in ("json", "html", "warc"):
+        raise ConfigError(f"--format {args.format!r}: use json, html or warc")
+    if args.format == "warc" and not args.out and sys.stdout.isatty():
+        raise ConfigError("--format warc writes gzip-compressed bytes: give --out FILE.warc.gz or redirect the output")
     at = parse_at(args.at) if args.at else None
     with _closing(_catalog(args)) as catalog:
+        match = find_url(catalog, args.url)
+        if match.note:
+            print(f"archiver: {match.note}", file=sys.stderr)
+        url = match.url
         if args.format == "json":
-            data, note = snapshot_article(catalog, args.url, at)
+            data, note = snapshot_article(catalog, url, at)
         elif args.format == "html":
-            text, note = snapshot_html(catalog, args.url, at)
+            text, note = snapshot_html(catalog, url, at)
             data = text.encode("utf-8")
-        elif args.format == "warc":
-            name = Path(args.out).name if args.out else None
-            data, note = snapshot_warc(catalog, args.url, at, name), None
         else:
-            raise ConfigError(f"--format {args.format!r}: use json, html or warc")
+            name = Path(args.out).name if args.out else None
+            data, note = snapshot_warc(catalog, url, at, name), None
     if note:
         print(f"archiver: {note}", file=sys.stderr)
     if args.out:
         write_atomically(Path(args.out), data)
     else:
-        sys.stdout.buffer.write(data if data.endswith(b"\n") or args.format == "warc" else data + b"\n")
+        # json and warc: exactly the bytes the archive holds (their sha256 is the manifest's); html is text
+        # decoded for reading and ends with a newline like any text output.
+        newline = args.format == "html" and not data.endswith(b"\n")
+        sys.stdout.buffer.write(data + b"\n" if newline else data)
     return 0
 
 
@@ -91,25 +108,61 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+LOOKUP_HELP = (
+    "A URL that is not archived as given is looked up without tracking parameters (utm_*, fbclid, gclid, ...) "
+    "and fragment, then with http/https, with or without www. and a trailing slash; stderr names the archived "
+    "URL that matched."
+)
+DIFF_NOTATION = """\
+--diff notation (below each new version, for title and body):
+  title: 2 change(s)          how many places changed between the previous version and this one
+    @ word 14: … a b ⟦⟧ c d …  where: the word position in the previous version, with up to four unchanged words
+                               on each side; ⟦⟧ marks the place of the change
+    - old words               words removed from the previous version
+    + new words               words added in this version
+  Every run of text is wrapped in Unicode isolates (U+2068 ... U+2069) so Arabic reads right to left in a bidi
+  terminal without moving the markers; the archived text itself is never reordered. On a terminal, removed
+  words are red and added words green.
+"""
+
+
 def add_retrieval_commands(sub: Any) -> None:
-    hist = sub.add_parser("history", help="every capture of a URL and its article versions")
+    hist = sub.add_parser(
+        "history",
+        help="every capture of a URL and its article versions",
+        description=textwrap.fill(
+            "Every capture of URL, oldest first: capture time in UTC (as archived) and in Libya (local time), HTTP "
+            "status, record type, whether it showed a new article version, and the title. " + LOOKUP_HELP,
+            width=100,
+        ),
+        epilog=DIFF_NOTATION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     hist.add_argument("url")
-    hist.add_argument("--store")
+    hist.add_argument("--store", help=STORE_HELP)
     hist.add_argument("--catalog", help=CATALOG_HELP)
     hist.add_argument("--format", choices=("text", "json"), default="text")
-    hist.add_argument("--diff", action="store_true", help="text: word-level diff of title and body between versions")
+    hist.add_argument(
+        "--diff", action="store_true", help="text: word-level diff of title and body between versions (see below)"
+    )
     hist.set_defaults(handler=cmd_history)
 
-    snap = sub.add_parser("snapshot", help="what a URL said at a time: article JSON, page HTML or a WARC")
+    snap = sub.add_parser(
+        "snapshot",
+        help="what a URL said at a time: article JSON, page HTML or a WARC",
+        description="What URL said at a time, from the archive. " + LOOKUP_HELP,
+    )
     snap.add_argument("url")
-    snap.add_argument("--store")
+    snap.add_argument("--store", help=STORE_HELP)
     snap.add_argument("--catalog", help=CATALOG_HELP)
     snap.add_argument("--at", help="ISO 8601 time (naive: UTC; a bare date: end of that day UTC); default now")
     snap.add_argument("--format", default="json", help="json (article version), html (page as served) or warc")
-    snap.add_argument("--out", help="write to this file (atomically) instead of standard output")
+    snap.add_argument(
+        "--out", help="write to this file (atomically) instead of standard output (needed for warc on a terminal)"
+    )
     snap.set_defaults(handler=cmd_snapshot)
 
     rei = sub.add_parser("reindex", help="rebuild the catalog from the store alone")
-    rei.add_argument("--store")
+    rei.add_argument("--store", help=STORE_HELP)
     rei.add_argument("--catalog", help=CATALOG_HELP)
     rei.set_defaults(handler=cmd_reindex)

@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
 from archiver.crawl.archive import CrawlArchive
+from archiver.crawl.outcome import nothing_captured
 from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
+from archiver.crawl.settings_check import check_overrides
 from archiver.errors import ConfigError
 from archiver.spool import Spool
 from archiver.store import Store, open_store
@@ -45,6 +47,7 @@ class CrawlResult:
     coverage: dict[str, dict[str, Any]]
     recovery: Recovery
     finish_reason: str
+    failure: str | None = None  # why the crawl captured nothing from any start URL (the CLI exits 1)
 
 
 def new_crawl_id(moment: datetime) -> str:
@@ -63,7 +66,10 @@ def archived_article_ids(store: Store, sites: list[str]) -> set[str]:
 
 
 def validate_start_url(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed IPv6 bracket: http://[::1/
+        raise ConfigError(f"malformed start URL {url!r}: {exc}; give an absolute http:// or https:// URL") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"malformed start URL {url!r}: give an absolute http:// or https:// URL")
     try:
@@ -83,13 +89,14 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         options = shared.options
     # --
 
-    targets = [CrawlTarget(urlsplit(u).hostname or "", [validate_start_url(u)]) for u in options.start_urls]
+    targets = [CrawlTarget(urlsplit(u).hostname or "", [u]) for u in map(validate_start_url, options.start_urls)]
     if options.sites:
         from spiders.profiles import targets_for_sites
 
         targets += targets_for_sites(options.sites)
     if not targets:
         raise ConfigError("nothing to crawl: name a registered SITE or give --start-url URL")
+    check_overrides(options.overrides)
     if options.max_pages is not None and options.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
     if options.crawl_id is not None and not options.crawl_id.replace("-", "").replace("_", "").isalnum():
@@ -170,4 +177,5 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         archive.coverage(),
         recovery,
         str(stats.get("finish_reason")),
+        None if shared else nothing_captured(stats),  # a worker of a shared crawl may rightly get nothing
     )

@@ -10,7 +10,15 @@ from urllib.parse import unquote, urlsplit
 from archiver.errors import ConfigError
 from archiver.store.base import ObjectInfo, PutResult, Store
 
-__all__ = ["ObjectInfo", "PutResult", "Store", "default_store_uri", "open_store", "register_scheme"]
+__all__ = [
+    "ObjectInfo",
+    "PutResult",
+    "Store",
+    "default_store_uri",
+    "open_existing_store",
+    "open_store",
+    "register_scheme",
+]
 
 _SCHEMES: dict[str, Callable[[str], Store]] = {}
 
@@ -57,3 +65,11 @@ def open_store(uri: str | None = None) -> Store:
         known = ", ".join(f"{s}://" for s in sorted(_SCHEMES) if s)
         raise ConfigError(f"unknown store scheme {scheme!r} in {uri!r}; use a path or one of {known}")
     return factory(uri)
+
+
+def open_existing_store(uri: str | None = None) -> Store:
+    """The store for `uri`, for reading: ConfigError (exit 2) when it does not exist or cannot be reached, so a
+    mistyped --store is not reported as an empty archive."""
+    store = open_store(uri)
+    store.check_readable()
+    return store

@@ -36,6 +36,9 @@ class Store(Protocol):
     def check_writable(self) -> None:
         """Raise StoreError (with the fix in its message) if objects cannot be written here."""
 
+    def check_readable(self) -> None:
+        """Raise StoreUnavailableError (with the fix in its message) if the store does not exist or cannot be read."""
+
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> PutResult:
         """Store `data` under `key` unless it exists; an identical existing object counts as success."""
 

@@ -32,6 +32,20 @@ class LocalStore:
                 f"store {self.root} is not writable ({exc.strerror}); pass --store with a writable directory"
             ) from exc
 
+    def check_readable(self) -> None:
+        """Raise StoreUnavailableError unless the store directory exists and can be read: a read command must not
+        report an empty archive (or create a catalog) where a mistyped --store names nothing."""
+        if not self.root.exists():
+            raise StoreUnavailableError(
+                f"store {self.root} does not exist; pass --store with the archive directory (or crawl into it first)"
+            )
+        if not self.root.is_dir():
+            raise StoreUnavailableError(
+                f"store {self.root} is not a directory; pass --store with the archive directory"
+            )
+        if not os.access(self.root, os.R_OK | os.X_OK):
+            raise StoreUnavailableError(f"store {self.root} is not readable; check its permissions")
+
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from archiver.errors import ConfigError, NotFoundError, ObjectExistsError, StoreError, StoreUnavailableError
 from archiver.store.base import ObjectInfo, PutResult, check_key, sha256_file
+from archiver.store.s3_errors import error_code, s3_errors, translate
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 PART_SIZE = 16 * 1024 * 1024
+MISSING_KEY_CODES = ("NoSuchKey", "404")
 SHA256_META = "sha256"  # user metadata: hex SHA-256 of the whole object (multipart checksums are composite)
 
 
@@ -55,27 +58,35 @@ class S3Store:
                 from botocore.config import Config
             except ImportError as exc:  # pragma: no cover - boto3 is a core dependency
                 raise ConfigError("s3:// stores need boto3: run `make install`") from exc
-            config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=60)
-            self._client = boto3.client("s3", config=config)
+            # AWS_MAX_ATTEMPTS (the standard variable) wins over our default, as it would without an explicit Config.
+            raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
+            attempts = int(raw) if raw.isdigit() and int(raw) > 0 else 5
+            config = Config(retries={"max_attempts": attempts, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+            with s3_errors(self.bucket, self.uri, "connect"):
+                # A session of its own: the environment is read when the store opens, not once per process.
+                self._client = boto3.session.Session().client("s3", config=config)
         return self._client
 
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
 
     def check_writable(self) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
+        self.check_readable()
+
+    def check_readable(self) -> None:
+        """Raise StoreUnavailableError (exit 2, the fix in its message) unless the bucket answers."""
+        from botocore.exceptions import ClientError
 
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "?")
-            raise StoreUnavailableError(
-                f"S3 bucket {self.bucket!r} is not usable (error {code}); create it or fix credentials"
-            ) from exc
-        except BotoCoreError as exc:
-            raise StoreUnavailableError(
-                f"S3 endpoint unreachable for {self.uri} ({exc}); check AWS_ENDPOINT_URL"
-            ) from exc
+            if error_code(exc) in ("404", "NoSuchBucket"):  # HEAD answers carry no error body, only the status
+                raise StoreUnavailableError(
+                    f"S3 bucket {self.bucket!r} does not exist; check the --store URI or create the bucket"
+                ) from exc
+            raise translate(exc, self.bucket, self.uri, "reach the bucket") from exc
+        except Exception as exc:
+            raise translate(exc, self.bucket, self.uri, "reach the bucket") from exc
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str) -> PutResult:
         digest = hashlib.sha256(data)
@@ -162,9 +173,12 @@ class S3Store:
         from botocore.exceptions import ClientError
 
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key), ChecksumMode="ENABLED")
-        except ClientError:
-            return None
+            with s3_errors(self.bucket, self.uri, f"read {key}"):
+                head = self.client.head_object(Bucket=self.bucket, Key=self._key(key), ChecksumMode="ENABLED")
+        except StoreError as exc:
+            if isinstance(exc.__cause__, ClientError) and error_code(exc.__cause__) in MISSING_KEY_CODES:
+                return None
+            raise
         hexdigest = head.get("Metadata", {}).get(SHA256_META)
         native = head.get("ChecksumSHA256")
         if native and "-" not in native and hexdigest and base64.b64decode(native).hex() != hexdigest:
@@ -177,33 +191,46 @@ class S3Store:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if error_code(exc) in MISSING_KEY_CODES:
                 raise NotFoundError(f"{key} is not in the store {self.uri}") from exc
-            raise StoreError(f"S3 get of {key} failed: {exc}") from exc
+            raise translate(exc, self.bucket, self.uri, f"read {key}") from exc
+        except Exception as exc:
+            raise translate(exc, self.bucket, self.uri, f"read {key}") from exc
         return cast(BinaryIO, answer["Body"])
 
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         from botocore.exceptions import ClientError
 
+        where = f"read {key} bytes {offset}+{length}"
         try:
-            answer = self.client.get_object(
-                Bucket=self.bucket, Key=self._key(key), Range=f"bytes={offset}-{offset + length - 1}"
-            )
-        except ClientError as exc:
-            raise NotFoundError(f"{key} bytes {offset}+{length} not readable from {self.uri}") from exc
-        return answer["Body"].read()
+            with s3_errors(self.bucket, self.uri, where):
+                answer = self.client.get_object(
+                    Bucket=self.bucket, Key=self._key(key), Range=f"bytes={offset}-{offset + length - 1}"
+                )
+                return answer["Body"].read()
+        except StoreError as exc:
+            if isinstance(exc.__cause__, ClientError) and error_code(exc.__cause__) in (
+                *MISSING_KEY_CODES,
+                "InvalidRange",
+            ):
+                raise NotFoundError(f"{key} bytes {offset}+{length} not readable from {self.uri}") from exc
+            raise
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError:
-            return False
+            with s3_errors(self.bucket, self.uri, f"look for {key}"):
+                self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except StoreError as exc:
+            if isinstance(exc.__cause__, ClientError) and error_code(exc.__cause__) in MISSING_KEY_CODES:
+                return False
+            raise
         return True
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-            for item in page.get("Contents", []):
-                yield ObjectInfo(item["Key"][len(self.prefix) :], item["Size"])
+        with s3_errors(self.bucket, self.uri, f"list {prefix or 'the bucket'}"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", []):
+                    yield ObjectInfo(item["Key"][len(self.prefix) :], item["Size"])

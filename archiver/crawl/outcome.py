@@ -1,0 +1,40 @@
+"""Whether a finished crawl got anything at all, and if not, why: a crawl that captured no page from any start
+URL has failed (exit 1), whatever Scrapy's finish reason says."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ROBOTS_STATUS = "robotstxt/response_status_count/"
+EXCEPTIONS = "downloader/exception_type_count/"
+NOT_NETWORK = ("IgnoreRequest",)  # a request the crawl itself dropped (robots.txt, scope), not a network failure
+
+
+def pages_received(stats: Mapping[str, Any]) -> int:
+    """Responses other than robots.txt (every robots.txt answer is counted once by status)."""
+    robots = sum(int(v) for k, v in stats.items() if k.startswith(ROBOTS_STATUS))
+    return int(stats.get("response_received_count", 0)) - robots
+
+
+def nothing_captured(stats: Mapping[str, Any]) -> str | None:
+    """None when some page answered; otherwise one line saying why nothing was captured."""
+    if pages_received(stats) > 0:
+        return None
+    reasons = []
+    errors = {
+        k.removeprefix(EXCEPTIONS).rsplit(".", 1)[-1]: int(v) for k, v in stats.items() if k.startswith(EXCEPTIONS)
+    }
+    errors = {name: count for name, count in errors.items() if name not in NOT_NETWORK}
+    if errors:
+        failures = ", ".join(f"{name} x{count}" for name, count in sorted(errors.items()))
+        reasons.append(f"the site could not be reached ({failures})")
+    if stats.get("robotstxt/forbidden"):
+        if stats.get("archiver/robotstxt/disallow_all"):
+            reasons.append("robots.txt was unreachable or refused, so the whole host is off limits (RFC 9309)")
+        else:
+            reasons.append("robots.txt disallows the start URLs")
+    if stats.get("archiver/offsite_dropped") and not reasons:
+        reasons.append("the start URLs led off the site")
+    why = "; ".join(reasons) or "no page answered"
+    return f"nothing was captured from any start URL: {why}; check the URL and that the site is up"
