@@ -20,7 +20,7 @@ DEFAULT_MAX_SIZE = 1024**3  # 1 GB, the usual WARC file size
 GZIP_LEVEL = 6
 
 
-class _Writer(WARCWriter):
+class _Writer(WARCWriter):  # type: ignore[misc]  # warcio ships no type hints
     # warcio would add a WARC-Payload-Digest to metadata records, which carry fields, not an HTTP payload;
     # FastWARC and warcat reject such records. Ours and revisits' digests are set explicitly where they belong.
     NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
