@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+QUIET_LIBRARIES = ("botocore", "boto3", "s3transfer", "urllib3")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -183,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # boto3's INFO lines ("Found credentials in environment variables.") are chatter to an archivist.
+        for noisy in QUIET_LIBRARIES:
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if getattr(args, "log_format", None) == "json":
         from archiver.ops.jsonlog import use_json_logging
 
