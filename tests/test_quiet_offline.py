@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, archiver, crawl_args
+from tests.conftest import FAST_SETTINGS, ROOT, archiver, crawl_args
 from tests.fixtureweb.server import FixtureWeb
 from tests.seaweed import SeaweedS3
 
@@ -87,3 +87,39 @@ def test_s3_commands_print_no_botocore_info(s3: SeaweedS3, bucket: str) -> None:
     run = archiver("crawls", "list", f"--store=s3://{bucket}/", env=s3.env)
     assert run.returncode == 0, run.stderr
     assert "botocore" not in run.stderr and "credentials" not in run.stderr.lower(), run.stderr
+
+
+def test_an_unreachable_site_is_one_line_per_event_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = archiver(*crawl_args(f"http://127.0.0.1:{port}/", store=str(tmp_path)))
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr and " ERROR " not in run.stderr, run.stderr
+    assert re.search(r"WARNING archiver\.crawl\.robots: robots\.txt for 127\.0\.0\.1:\d+ unreachable", run.stderr)
+
+
+def test_scrapy_crawl_news_runs_the_archiving_crawl(web: FixtureWeb, tmp_path: Path) -> None:
+    """What a Scrapy user types in the repository folder (it has scrapy.cfg): the real `scrapy` command."""
+    scrapy = Path(sys.executable).with_name("scrapy")
+    store = tmp_path / "archive"
+    settings = [arg for setting in FAST_SETTINGS for arg in ("-s", setting)]
+    args = ["crawl", "news", "-a", f"start_url={web['legacy'].origin}/", "-a", f"store={store}", *settings]
+    proc = subprocess.run([str(scrapy), *args], capture_output=True, text=True, cwd=ROOT, timeout=240, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^crawl \S+ finished \(finished\) into file://", proc.stdout, re.M), proc.stdout
+    manifests = list((store / "crawls").glob("*/manifest.json"))
+    assert len(manifests) == 1 and list((store / "warc").rglob("*.warc.gz")) and (store / "articles").is_dir()
+    assert "Traceback" not in proc.stderr
+
+
+def test_scrapy_crawl_news_without_a_start_url_is_one_line(tmp_path: Path) -> None:
+    scrapy = Path(sys.executable).with_name("scrapy")
+    proc = subprocess.run(
+        [str(scrapy), "crawl", "news"], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "archiver crawl" in proc.stderr, proc.stderr
+    assert "-a start_url=URL" in proc.stderr

@@ -35,6 +35,7 @@ EXPECTED = (
 )
 SCRAPER_LOGGER = "scrapy.core.scraper"
 HANDLER_LOGGER = "scrapy.core.downloader.handlers.http11"
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"  # archiver/crawl/robots.py says what it means, in one line
 _MAXSIZE = re.compile(r"(?:Expected to receive|Received) (\d+) bytes which is larger than download max size \((\d+)\)")
 
 
@@ -53,6 +54,8 @@ class ExpectedFailuresOneLine(logging.Filter):
         if record.name == HANDLER_LOGGER and _MAXSIZE.search(str(record.msg)):
             return False  # said once, by the scraper's line below
         exc = record.exc_info[1] if record.exc_info else None
+        if record.name == ROBOTS_LOGGER and isinstance(exc, EXPECTED):
+            return False
         if record.name != SCRAPER_LOGGER or not isinstance(exc, EXPECTED):
             return True
         args: Any = record.args
@@ -64,8 +67,8 @@ class ExpectedFailuresOneLine(logging.Filter):
 
 
 def install() -> None:
-    """Attach the filter to the two Scrapy loggers concerned (idempotent)."""
-    for name in (SCRAPER_LOGGER, HANDLER_LOGGER):
+    """Attach the filter to the Scrapy loggers concerned (idempotent)."""
+    for name in (SCRAPER_LOGGER, HANDLER_LOGGER, ROBOTS_LOGGER):
         target = logging.getLogger(name)
         if not any(isinstance(f, ExpectedFailuresOneLine) for f in target.filters):
             target.addFilter(ExpectedFailuresOneLine())

@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.crawl.cookies.OfflineCookiesMiddleware": 700,
     "archiver.crawl.capture.WarcCaptureMiddleware": 950,
 }
+# `scrapy crawl news -a start_url=URL` in this folder runs the archiving crawl (archiver/scrapy_commands/crawl.py).
+COMMANDS_MODULE = "archiver.scrapy_commands"
 ITEM_PIPELINES = {"archiver.crawl.pipeline.ArticlePipeline": 300}
 
 ARCHIVER_WARC_MAX_SIZE = 1024**3
