@@ -12,6 +12,7 @@ from pathlib import Path
 from archiver import __version__
 from archiver.commands.common import CATALOG_HELP, iso_date, parse_set
 from archiver.commands.operations import add_ops_commands, add_worker_command
+from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
 from archiver.errors import ArchiverError, ConfigError
 
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_retrieval_commands(sub)
     add_ops_commands(sub)
     add_worker_command(sub)
+    add_replay_command(sub)
 
     ext = sub.add_parser("extract", help="extract article fields from a saved page")
     ext.add_argument("--url", required=True, help="the URL the page was fetched from")
