@@ -123,3 +123,23 @@ def test_scrapy_crawl_news_without_a_start_url_is_one_line(tmp_path: Path) -> No
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "archiver crawl" in proc.stderr, proc.stderr
     assert "-a start_url=URL" in proc.stderr
+
+
+def test_scrapy_arguments_map_to_archiver_crawl_options() -> None:
+    from archiver.scrapy_commands.crawl import archiver_argv
+
+    assert archiver_argv({"site": "alwasat,lana", "store": "s3://b/p"}, ["DOWNLOAD_DELAY=0"], "WARNING") == [
+        "crawl",
+        "alwasat",
+        "lana",
+        "--store=s3://b/p",
+        "--set=DOWNLOAD_DELAY=0",
+        "--set=LOG_LEVEL=WARNING",
+    ]
+    assert archiver_argv({"start_url": "https://a.ly/", "max_pages": "5"}, [], None) == [
+        "crawl",
+        "--start-url=https://a.ly/",
+        "--max-pages=5",
+    ]
+    assert archiver_argv({"store": "./archive"}, [], None) is None  # nothing to crawl
+    assert archiver_argv({"start_url": "https://a.ly/", "depth": "3"}, [], None) is None  # unknown argument
