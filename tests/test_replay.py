@@ -79,3 +79,15 @@ def test_replay_on_a_taken_port_is_one_line(crawled: CrawledArchive) -> None:
         taken.listen()
         run = archiver("replay", f"--store={crawled.store}", f"--port={taken.getsockname()[1]}")
     assert run.returncode == 2 and "--port" in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+def test_replay_without_pywb_names_the_fix(crawled: CrawledArchive, tmp_path: Path) -> None:
+    run = archiver("replay", f"--store={crawled.store}", env={"ARCHIVER_PYWB": str(tmp_path / "no-wayback")})
+    assert run.returncode == 2 and "make install" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_replay_of_a_store_never_crawled_is_not_found(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    run = archiver("replay", f"--store={tmp_path / 'empty'}")
+    assert run.returncode == 3 and "archiver reindex" in run.stderr, run.stderr
+    assert not (tmp_path / "empty" / "indexes").exists()
