@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 # pywb (the replay tool the tests prove our WARCs and CDXJ work with) pins old redis/fakeredis: its own venv.
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
+# boto3 beside pywb lets it read WARCs from an s3:// store (`archiver replay --store s3://...`); its own stamp, so
+# an existing .venv-pywb gets it once, and nothing is reinstalled on later runs (make demo stays offline).
+PYWB_S3_STAMP := $(PYWB_VENV)/.installed-boto3
 
 .PHONY: install test lint typecheck demo run bench clean
 
-install: $(STAMP) $(PYWB_STAMP)
+install: $(STAMP) $(PYWB_STAMP) $(PYWB_S3_STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make install: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3" >&2; exit 2; }
@@ -23,6 +26,10 @@ $(PYWB_STAMP):
 	$(PYWB_VENV)/bin/pip install --quiet --upgrade pip
 	$(PYWB_VENV)/bin/pip install --quiet 'pywb==2.10.0'
 	touch $(PYWB_STAMP)
+
+$(PYWB_S3_STAMP): $(PYWB_STAMP)
+	$(PYWB_VENV)/bin/pip install --quiet boto3
+	touch $(PYWB_S3_STAMP)
 
 lint: install
 	$(BIN)/ruff check archiver spiders tests bench

@@ -13,6 +13,7 @@ from pathlib import Path
 from archiver import __version__
 from archiver.commands.common import CATALOG_HELP, STORE_HELP, iso_date, parse_set
 from archiver.commands.operations import add_ops_commands, add_worker_command
+from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
 from archiver.errors import ArchiverError, ConfigError
 
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_retrieval_commands(sub)
     add_ops_commands(sub)
     add_worker_command(sub)
+    add_replay_command(sub)
 
     ext = sub.add_parser("extract", help="extract article fields from a saved page")
     ext.add_argument("--url", required=True, help="the URL the page was fetched from")
@@ -196,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("file", help="saved page (- for standard input)")
     ext.set_defaults(handler=cmd_extract)
     return parser
+
+
+QUIET_LIBRARIES = ("botocore", "boto3", "s3transfer", "urllib3")
 
 
 def _run_handler(args: argparse.Namespace) -> int:
@@ -228,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # boto3's INFO lines ("Found credentials in environment variables.") are chatter to an archivist.
+        for noisy in QUIET_LIBRARIES:
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if getattr(args, "log_format", None) == "json":
         from archiver.ops.jsonlog import use_json_logging
 

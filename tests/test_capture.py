@@ -198,3 +198,35 @@ def test_http_cache_hits_are_never_archived_as_captures(tmp_path: Path) -> None:
     responses = [r for _f, r, _b in _records(tmp_path / "second") if r.get("WARC-Type") == "response"]
     assert responses == []
     assert not (tmp_path / "second" / "articles").exists()
+
+
+def test_metadata_records_carry_no_payload_digest(crawled: CrawledArchive) -> None:
+    """A metadata record has fields, not an HTTP payload: FastWARC and warcat reject a payload digest on it."""
+    types = {}
+    for _f, rec, _body in _records(crawled.store):
+        if rec.get("WARC-Type") in ("metadata", "warcinfo"):
+            types.setdefault(rec.get("WARC-Type"), []).append(rec.get("WARC-Payload-Digest"))
+    assert set(types) == {"metadata", "warcinfo"}
+    assert {digest for digests in types.values() for digest in digests} == {None}
+
+
+def test_the_validator_rejects_a_payload_digest_on_metadata(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from warcio.warcwriter import WARCWriter
+
+    from archiver.warc import records
+
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    buffer = io.BytesIO()
+    plain = WARCWriter(buffer, gzip=True, warc_version="1.1")  # warcio adds a payload digest to metadata
+    plain.write_record(records.warcinfo_record("x.warc.gz", [("software", "test")], moment))
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    response = records.response_record(
+        "http://a.ly/", raw, raw.index(b"\r\n\r\n") + 4, record_id=records.new_record_id(), moment=moment, ip=None
+    )
+    plain.write_record(response)
+    refers = response.rec_headers.get_header("WARC-Record-ID")
+    plain.write_record(records.metadata_record("http://a.ly/", [("article-key", "k")], refers_to=refers, moment=moment))
+    problems = [str(p) for p in validate([("x.warc.gz", io.BytesIO(buffer.getvalue()))])]
+    assert len(problems) == 1 and "WARC-Payload-Digest on a metadata record" in problems[0], problems

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.conftest import CrawledArchive, archiver, crawl_args
+from tests.conftest import ROOT, CrawledArchive, archiver, crawl_args
 from tests.fixtureweb.server import FixtureWeb, Reply
 from tests.fixtureweb.sites import SAHIL_PRIVATE, feed_site, sahil_site
 
@@ -142,3 +145,32 @@ def test_log_level_set_for_a_crawl_silences_scrapy_debug_lines(web, tmp_path: Pa
     assert run.returncode == 0, run.stderr[-2000:]
     assert "DEBUG scrapy.core.engine" not in run.stderr  # no line per page (Scrapy's logging set-up reset the level)
     assert "INFO scrapy.core.engine" not in run.stderr
+
+
+def test_make_demo_twice_exports_the_same_articles_without_duplicates(tmp_path: Path) -> None:
+    """The demo's sites keep their addresses, so a second run is an incremental crawl of the same URLs."""
+    import socket
+
+    with socket.socket() as probe:  # a free port for this test's demo (the default one may be in use)
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEMO_PORT": str(port)}
+    rows = []
+    for _ in range(2):
+        demo = subprocess.run(
+            [sys.executable, "-m", "tests.fixtureweb.demo"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+        assert demo.returncode == 0, demo.stderr[-3000:]
+        assert "Traceback" not in demo.stderr, demo.stderr
+        lines = (tmp_path / "export" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        rows.append([json.loads(line) for line in lines])
+    first, second = rows
+    assert first and sorted(r["url"] for r in second) == sorted(r["url"] for r in first)
+    assert [r["url"] for r in second if r["duplicate_of"]] == [r["url"] for r in first if r["duplicate_of"]]
+    assert f":{port}/" in first[0]["url"]

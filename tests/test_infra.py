@@ -574,3 +574,56 @@ if shutil.which("kubectl"):
             for c in doc["spec"]["template"]["spec"]["containers"]
         }
         assert all(":" in image for image in images), images
+
+
+# -- one machine: systemd unit and cron line ----------------------------------------------------------------------
+ONE_MACHINE = INFRA / "one-machine"
+
+
+def _unit() -> dict[str, dict[str, str]]:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string((ONE_MACHINE / "archiver-scheduler.service").read_text())
+    return {section: dict(parser[section]) for section in parser.sections()}
+
+
+def test_systemd_unit_runs_the_scheduler_and_outlasts_its_grace() -> None:
+    service = _unit()["Service"]
+    executable, *argv = service["ExecStart"].split()
+    assert executable.endswith("/.venv/bin/archiver")
+    args = parse_cli(argv)
+    assert args.action == "run" and not args.once and args.store
+    assert int(service["TimeoutStopSec"]) > args.grace
+    assert service["KillMode"] == "mixed" and service["Restart"] == "on-failure"
+    assert service["UMask"] == "0022"
+    assert _unit()["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_crontab_line_parses_with_the_cli() -> None:
+    from croniter import croniter
+
+    lines = [
+        line
+        for line in (ONE_MACHINE / "archiver-scheduler.crontab").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert len(lines) == 1
+    fields = lines[0].split(None, 5)
+    assert croniter.is_valid(" ".join(fields[:5]))
+    command = fields[5].split("&&")[-1].split(">>")[0].split()
+    assert command[:3] == ["flock", "-n", ".scheduler.lock"] and command[3] == ".venv/bin/archiver"
+    args = parse_cli(command[4:])
+    assert args.action == "run" and args.once
+
+
+if shutil.which("systemd-analyze"):
+
+    def test_systemd_unit_verifies(tmp_path: Path) -> None:
+        # systemd-analyze checks that ExecStart exists: point it at this checkout's archiver.
+        text = (ONE_MACHINE / "archiver-scheduler.service").read_text()
+        unit = tmp_path / "archiver-scheduler.service"
+        unit.write_text(text.replace("/srv/libya-news-archive/.venv/bin/archiver", str(ROOT / ".venv/bin/archiver")))
+        run = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False)
+        assert run.returncode == 0 and not run.stderr.strip(), run.stderr

@@ -353,3 +353,30 @@ def test_sigterm_stops_the_scheduler_its_crawl_and_releases_the_lock(tmp_path: P
     manifest = json.loads((store / "crawls" / str(run.crawl_id) / "manifest.json").read_text())
     assert manifest["finish_reason"] == "shutdown"
     assert 1 <= len(site.fetched("/news/")) < 40
+
+
+def test_schedule_list_json_gives_a_time_for_every_site(tmp_path: Path) -> None:
+    """Never run through this catalog: due now, given as a time a script can compare, not a phrase."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "archiver.cli", "schedule", "list", "--format", "json", f"--store={tmp_path}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    before = datetime.now(UTC)
+    entries = json.loads(proc.stdout)
+    assert entries
+    for entry in entries:
+        when = datetime.fromisoformat(entry["next_run"].replace("Z", "+00:00"))
+        assert entry["due"] is True and before - timedelta(minutes=5) < when <= before, entry
+
+
+def test_schedule_list_after_a_cron_change_gives_the_new_due_time(db: Database) -> None:
+    state = ScheduleState(db)
+    state.plan("alpha", SIX_HOURLY, at(6), at(0, 30))
+    entries = {e.site: e for e in schedule_entries(state, {"alpha": "0 3 * * *", "beta": SIX_HOURLY}, at(4))}
+    assert entries["alpha"].next_run == "2026-03-02T03:00:00Z" and not entries["alpha"].due
+    assert entries["beta"].next_run == "2026-03-01T04:00:00Z" and entries["beta"].due

@@ -79,6 +79,16 @@ def validate_start_url(url: str) -> str:
     return url
 
 
+def site_for_start_url(url: str) -> str:
+    """A start URL on a registered site's domain belongs to that site (its id names it in keys and summaries);
+    any other is named by its host."""
+    from archiver.sites import profile_for_host
+
+    host = urlsplit(url).hostname or ""
+    profile = profile_for_host(host)
+    return profile.id if profile else host
+
+
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     from archiver.crawl.frontier_join import open_shared_crawl  # distributed crawl (--frontier)
     from spiders.news import CrawlTarget
@@ -89,7 +99,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         options = shared.options
     # --
 
-    targets = [CrawlTarget(urlsplit(u).hostname or "", [u]) for u in map(validate_start_url, options.start_urls)]
+    targets = [CrawlTarget(site_for_start_url(u), [u]) for u in map(validate_start_url, options.start_urls)]
     if options.sites:
         from spiders.profiles import targets_for_sites
 
@@ -132,16 +142,21 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 
     from scrapy.crawler import CrawlerProcess
 
+    from archiver.crawl import quiet
     from spiders.news import NewsSpider
 
     # The CLI owns the log handlers. Scrapy's logging set-up (dictConfig) puts the `scrapy` logger at DEBUG, so
     # LOG_LEVEL is applied after it; given with --set, it is the floor for every logger (DEBUG lines filling a
     # worker's stderr pipe once stalled it).
-    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     level = str(settings["LOG_LEVEL"]).upper()
-    logging.getLogger("scrapy").setLevel(level)
     if "LOG_LEVEL" in options.overrides:
+        # Set on the handlers too, and before Scrapy starts: its start-up lines come from loggers it sets to DEBUG.
         logging.getLogger().setLevel(level)
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(level)
+    quiet.install()
+    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
+    logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(NewsSpider)
     known = frozenset() if options.recrawl else frozenset(archived_article_ids(store, sites) | set(prior.versions))
     process.crawl(

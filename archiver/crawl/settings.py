@@ -30,6 +30,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 ARCHIVER_RETRY_AFTER_MAX = 600.0
 ARCHIVER_CRAWL_DELAY_MAX = 60.0
 RETRY_TIMES = 2
+# A server still failing after the retries is the web, not the crawl, failing: a warning (errors are ours).
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 REDIRECT_MAX_TIMES = 5
 DEPTH_LIMIT = 6
 DOWNLOAD_TIMEOUT = 60
@@ -54,8 +56,13 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "archiver.crawl.robots.StrictRobotsTxtMiddleware": 100,
     "archiver.crawl.politeness.PolitenessMiddleware": 560,
+    # The public-suffix check without a download (offline crawls stay offline).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "archiver.crawl.cookies.OfflineCookiesMiddleware": 700,
     "archiver.crawl.capture.WarcCaptureMiddleware": 950,
 }
+# `scrapy crawl news -a start_url=URL` in this folder runs the archiving crawl (archiver/scrapy_commands/crawl.py).
+COMMANDS_MODULE = "archiver.scrapy_commands"
 ITEM_PIPELINES = {"archiver.crawl.pipeline.ArticlePipeline": 300}
 
 ARCHIVER_WARC_MAX_SIZE = 1024**3

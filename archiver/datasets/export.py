@@ -19,6 +19,7 @@ from archiver.datasets.near_duplicates import NearDuplicates
 from archiver.datasets.selection import VERSION_CHOICES, ExportFilter, select
 from archiver.datasets.writers import WRITERS
 from archiver.errors import ConfigError, NotFoundError
+from archiver.filemode import chmod_as_created
 from archiver.sites import profiles
 from archiver.store import Store
 from archiver.store.base import sha256_file
@@ -54,6 +55,7 @@ def _check(store: Store, fmt: str, out: Path, selection: ExportFilter) -> None:
 def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
+        chmod_as_created(fd)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -72,6 +74,7 @@ def export(store: Store, fmt: str, out: Path, selection: ExportFilter, *, bom: b
         fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc.strerror}") from exc
+    chmod_as_created(fd)
     os.close(fd)
     tmp = Path(tmp_name)
     stats = DatasetStats()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.errors import NotFoundError, ObjectExistsError, StoreError, StoreUnavailableError
+from archiver.filemode import chmod_as_created
 from archiver.store.base import CHUNK, ObjectInfo, PutResult, check_key, sha256_file
 
 
@@ -69,6 +70,7 @@ class LocalStore:
             raise StoreError(f"cannot write under {target.parent}: {exc.strerror}") from exc
         tmp = Path(tmp_name)
         try:
+            chmod_as_created(fd)
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
                     out.write(chunk)

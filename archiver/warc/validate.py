@@ -121,6 +121,8 @@ def _check_record(name: str, record: ParsedRecord, index: int, seen: _Seen) -> I
     if block_digest and block_digest.startswith("sha1:") and sha1_label(record.block) != block_digest:
         yield "WARC-Block-Digest does not match the block"
     payload_digest = record.get("WARC-Payload-Digest")
+    if record_type in ("warcinfo", "metadata") and payload_digest:
+        yield f"WARC-Payload-Digest on a {record_type} record (it has no HTTP payload; FastWARC and warcat reject it)"
     if record_type in ("response", "request") and payload_digest and payload_digest.startswith("sha1:"):
         message = split_message(record.block)
         if payload_digest not in (sha1_label(message.body), sha1_label(message.entity())):

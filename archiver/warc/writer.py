@@ -20,6 +20,12 @@ DEFAULT_MAX_SIZE = 1024**3  # 1 GB, the usual WARC file size
 GZIP_LEVEL = 6
 
 
+class _Writer(WARCWriter):  # type: ignore[misc]  # warcio ships no type hints
+    # warcio would add a WARC-Payload-Digest to metadata records, which carry fields, not an HTTP payload;
+    # FastWARC and warcat reject such records. Ours and revisits' digests are set explicitly where they belong.
+    NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
+
+
 @dataclass(frozen=True)
 class RecordLocation:
     warc_file: str  # store key of the WARC file
@@ -37,7 +43,7 @@ class WarcFile:
         self._buffer = io.BytesIO()
         # warcio serialises the record into a buffer; we gzip it as one member at a moderate level (warcio's own
         # wrapper uses level 9, about twice the CPU for a few per cent of size).
-        self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
+        self._writer = _Writer(self._buffer, gzip=False, warc_version="1.1")
         self.write(warcinfo_record(key.rsplit("/", 1)[-1], info_fields, moment))
 
     @property
@@ -67,7 +73,7 @@ def _gzip(data: bytes) -> bytes:
 def gzip_member(record: ArcWarcRecord) -> bytes:
     """One record as one gzip member, as the archive's WARC files hold them."""
     buffer = io.BytesIO()
-    WARCWriter(buffer, gzip=False, warc_version="1.1").write_record(record)
+    _Writer(buffer, gzip=False, warc_version="1.1").write_record(record)
     return _gzip(buffer.getvalue())
 
 

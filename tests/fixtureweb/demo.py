@@ -1,8 +1,15 @@
-"""`make demo`: serve the fixture news sites on loopback, crawl them into ./archive, export, say where it all is."""
+"""`make demo`: serve the fixture news sites on loopback, crawl them into ./archive, export, say where it all is.
+
+The sites keep the same addresses on every run (127.0.0.2-6, port DEMO_PORT, default 8765), so a second
+`make demo` is an incremental crawl of the same sites into the same ./archive: nothing already archived is fetched
+again and the export holds the same articles, not a second copy under new URLs. ./archive is never deleted (it is
+also where `make run` keeps real crawls).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,13 +27,30 @@ FAST = [
 ]
 
 
+DEFAULT_PORT = 8765
+
+
 def main() -> int:
     store = Path("archive").resolve()
     archiver = [sys.executable, "-m", "archiver.cli"]
-    with FixtureWeb(all_sites()) as web:
+    port = int(os.environ.get("DEMO_PORT") or DEFAULT_PORT)
+    web = FixtureWeb(all_sites(), port=port)
+    try:
+        web.__enter__()
+    except OSError as exc:
+        web.__exit__(None, None, None)
+        print(
+            f"make demo: cannot serve the fixture sites on port {port} ({exc.strerror}); another demo running? "
+            "stop it, or run DEMO_PORT=N make demo",
+            file=sys.stderr,
+        )
+        return 2
+    try:
         starts = [f"--start-url={site.origin}/" for site in web.sites.values()]
         sets = [f"--set={s}" for s in FAST]
         crawl = subprocess.run([*archiver, "crawl", *starts, f"--store={store}", *sets], check=False)
+    finally:
+        web.__exit__(None, None, None)
     if crawl.returncode != 0:
         return crawl.returncode
     out = store.parent / "export" / "articles.jsonl"
@@ -44,6 +68,7 @@ def main() -> int:
     print(f"manifests:     {store / 'crawls'}")
     print(f"CDXJ indexes:  {store / 'indexes' / 'cdxj'}")
     print(f"export:        {out}")
+    print(f"fixture sites: {', '.join(site.origin for site in web.sites.values())} (the same on every run)")
     sample = json.loads(next((store / "articles").rglob("*.json")).read_text(encoding="utf-8"))["url"]
     print("look one up:   .venv/bin/archiver history " + sample + f" --store={store}")
     print("               .venv/bin/archiver snapshot " + sample + f" --format=html --store={store}")
