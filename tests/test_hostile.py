@@ -199,3 +199,14 @@ def test_a_public_name_resolving_to_loopback_is_not_crawled(tmp_path: Path) -> N
     assert not (tmp_path / "a" / "articles").exists()
     assert allowed.returncode == 0, allowed.stderr[-2000:]
     assert list((tmp_path / "b" / "articles").rglob("*.json"))
+
+
+def test_refused_before_the_tls_handshake(tmp_path: Path) -> None:
+    with HostileServer("127.0.0.69", tiny_routes) as server:
+        env = {"HOSTILE_DNS_MAP": f"secure.example.ly={server.host}"}
+        resolver = "--set=DNS_RESOLVER=tests.hostile.resolver.MappedResolver"
+        run = archiver(
+            *crawl_args(f"https://secure.example.ly:{server.port}/", store=str(tmp_path), extra=(resolver,)), env=env
+        )
+    assert server.received and not any(server.received), server.received  # connected, then not a byte sent
+    assert "127.0.0.69 is a loopback address" in run.stderr

@@ -75,6 +75,7 @@ class _TappingProtocol(_LenientHTTP11ClientProtocol):
     _exchange: WireExchange | None = None
     _requests_served = 0
     _limits: HeaderLimits | None = None
+    _refusal: str | None = None
     # Header accounting of the current exchange: where its (next) head starts, how far it was scanned, lines seen.
     _head_start = 0
     _head_scanned = 0
@@ -84,6 +85,10 @@ class _TappingProtocol(_LenientHTTP11ClientProtocol):
 
     def connectionMade(self) -> None:
         transport: Any = self.transport
+        self._refusal = self._address_refusal(transport)
+        if self._refusal is not None:
+            # Aborted before the TLS layer sends its ClientHello (it checks for an abort first) or a request byte.
+            transport.abortConnection()
         original_write = transport.write
         original_write_sequence = transport.writeSequence
 
@@ -104,9 +109,8 @@ class _TappingProtocol(_LenientHTTP11ClientProtocol):
         super().connectionMade()
 
     def request(self, request: Any) -> Deferred[Any]:
-        refused = self._refused_peer(request)
-        if refused is not None:
-            return fail(refused)
+        if self._refusal is not None:
+            return fail(AddressRefused(f"connection to {_request_url(request)} refused: {self._refusal}"))
         exchange = WireExchange(connection_reused=self._requests_served > 0)
         self._requests_served += 1
         self._exchange = exchange
@@ -123,17 +127,15 @@ class _TappingProtocol(_LenientHTTP11ClientProtocol):
         d.addCallback(attach)
         return d
 
-    def _refused_peer(self, request: Any) -> AddressRefused | None:
-        """Checked on the address this connection reached (after DNS), before a byte of the request is sent."""
+    def _address_refusal(self, transport: Any) -> str | None:
+        """Why the address this connection reached (after DNS) must not be used (network safety), or None."""
         if self._limits is None:
             return None
-        transport: Any = self.transport
-        with suppress(AttributeError):
-            reason = self._limits.address_refusal(str(transport.getPeer().host))
-            if reason is not None:
-                transport.abortConnection()
-                return AddressRefused(f"connection to {_request_url(request)} refused: {reason}")
-        return None
+        try:
+            peer = str(transport.getPeer().host)
+        except AttributeError:
+            return None
+        return self._limits.address_refusal(peer)
 
     def dataReceived(self, data: bytes) -> None:
         # Record before parsing: the parser may finish the response (and fire Scrapy's callbacks) inside this call.

@@ -160,17 +160,23 @@ def tiny_routes(host: str) -> dict[str, Answer]:
 class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
+        server: HostileServer = self.server  # type: ignore[assignment]
         head = b""
-        while b"\r\n\r\n" not in head and len(head) < 65536:
-            data = sock.recv(4096)
-            if not data:
-                return
-            head += data
+        try:
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                data = sock.recv(4096)
+                if not data:
+                    break
+                head += data
+        except OSError:
+            pass
+        server.received.append(len(head))  # bytes the client sent on this connection (a TLS hello counts too)
+        if b"\r\n\r\n" not in head:
+            return
         lines = head.split(b"\r\n")
         parts = lines[0].decode("latin-1").split(" ")
         path = parts[1] if len(parts) > 1 else "/"
         host = next((ln.split(b":", 1)[1].strip().decode() for ln in lines if ln.lower().startswith(b"host:")), "")
-        server: HostileServer = self.server  # type: ignore[assignment]
         server.fetched.append(path)
         answer = server.routes.get(path.split("?")[0])
         if answer is None and path.startswith("/many/"):
@@ -198,6 +204,7 @@ class HostileServer(socketserver.ThreadingTCPServer):
         self.origin = f"{host}:{self.port}"
         self.routes = routes(self.origin)
         self.fetched: list[str] = []
+        self.received: list[int] = []
 
     def url(self, path: str) -> str:
         return f"http://{self.origin}{path}"
