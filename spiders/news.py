@@ -303,7 +303,7 @@ class NewsSpider(scrapy.Spider):
             logger.exception("extraction failed on %s; following its links", response.url)
             self.crawler.stats.inc_value("archiver/extraction_errors")
             article = None
-        links = self.link_limits.take(response.url, self._links(page.tree, response.url))
+        links = self._links(page.tree, response.url)
         capture = response.meta.get(CAPTURE_META_KEY)
         patterns = self._article_patterns(response.url)
         if (
@@ -325,9 +325,14 @@ class NewsSpider(scrapy.Spider):
                 self._malformed_link(feed.get("href"))
             elif request := self._discovery_request(feed_url, self.parse_feed):
                 yield request
+        followed = 0
         for link in links:
+            if not self.link_limits.allows(followed):
+                self.link_limits.capped(response.url, len(links))
+                break
             priority = PRIORITY_ARTICLE_LINK if url_looks_like_article(link, patterns) else PRIORITY_LISTING
             if request := self._page_request(link, priority):
+                followed += 1
                 yield request
 
     def _links(self, tree: Any, base: str) -> list[str]:

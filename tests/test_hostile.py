@@ -113,6 +113,7 @@ def test_links_per_page_are_bounded_and_named_in_the_summary(hostile: HostileCra
     assert 0 < len(many) <= 40
     assert f"link limit: {hostile.server.url('/many')} offered 10000 links, 40 followed" in hostile.run.stdout
     assert hostile.manifest()["limits"]["pages_over_link_limit"] == {hostile.server.url("/many"): 10000}
+    assert hostile.server.url("/news/2009/") in hostile.article_urls()  # after 100 off-site links on its page
 
 
 def test_deep_json_ld_and_deep_html_still_give_the_article_and_its_links(hostile: HostileCrawl) -> None:

@@ -67,10 +67,10 @@ def test_malformed_links_resolve_to_none() -> None:
     assert resolve_link(base, "/الأخبار/") == "http://127.0.0.5/الأخبار/"
 
 
-def test_link_limits_keep_the_first_links_and_name_the_page() -> None:
+def test_link_limits_count_followed_links_and_name_the_page() -> None:
     limits = LinkLimits(3)
-    assert limits.take("http://a/", ["1", "2"]) == ["1", "2"]
-    assert limits.take("http://a/many", [str(n) for n in range(10)]) == ["0", "1", "2"]
+    assert [n for n in range(10) if limits.allows(n)] == [0, 1, 2]
+    limits.capped("http://a/many", 10)
     limits.malformed = 2
     lines = limit_lines({**limits.as_dict(), "headers_over_limit": 0})
     assert lines == ["link limit: http://a/many offered 10 links, 3 followed", "malformed links skipped: 2"]

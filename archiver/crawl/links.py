@@ -36,13 +36,15 @@ class LinkLimits:
 
     max_per_page: int
     malformed: int = 0
-    capped_pages: dict[str, int] = field(default_factory=dict)  # page URL -> links it offered
+    capped_pages: dict[str, int] = field(default_factory=dict)  # page URL -> links it offered (all of them)
 
-    def take(self, page_url: str, links: list[str]) -> list[str]:
-        if len(links) <= self.max_per_page:
-            return links
-        self.capped_pages[page_url] = len(links)
-        return links[: self.max_per_page]
+    def allows(self, followed: int) -> bool:
+        """Whether a page that gave `followed` new requests so far may give one more (links already seen, off
+        site or traps do not count: a page full of those cannot hide its in-site links)."""
+        return followed < self.max_per_page
+
+    def capped(self, page_url: str, offered: int) -> None:
+        self.capped_pages[page_url] = offered
 
     def as_dict(self) -> dict[str, object]:
         return {

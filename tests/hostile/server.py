@@ -135,6 +135,15 @@ def hostile_routes(host: str) -> dict[str, Answer]:
         "/news/2006/": _send(article(2006)),
         "/news/2007/": _send(article(2007, wrap=3000, links=("/news/2008/",))),
         "/news/2008/": _send(article(2008)),
+        # Off-site links first: they must not use up the page's link budget before its in-site link.
+        "/offsite-first": _send(
+            (
+                "<html><body>"
+                + "".join(f'<a href="http://203.0.113.5/{n}">{n}</a>' for n in range(100))
+                + '<a href="/news/2009/">in site</a></body></html>'
+            ).encode()
+        ),
+        "/news/2009/": _send(article(2009)),
         "/many": _send(
             (
                 "<html><body>" + "".join(f'<a href="/many/{n}">{n}</a>' for n in range(10_000)) + "</body></html>"
