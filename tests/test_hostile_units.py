@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,37 @@ def test_named_addresses_and_start_url_check() -> None:
             check_start_url(url, allow_private=False)
         check_start_url(url, allow_private=True)
     check_start_url("http://127.0.0.5/", allow_private=False)
+
+
+def _tap(max_bytes: int, max_count: int) -> Any:
+    from archiver.crawl.wiretap import HeaderLimits, _TappingProtocol
+
+    protocol = _TappingProtocol(lambda p: None)  # type: ignore[no-untyped-call]
+    protocol._limits = HeaderLimits(max_bytes, max_count)
+    protocol._head_done = False
+    return protocol
+
+
+def _feed(protocol: Any, *chunks: bytes) -> str | None:
+    received = bytearray()
+    for chunk in chunks:
+        received += chunk
+        reason = protocol._header_overflow(received)
+        if reason is not None:
+            return str(reason)
+    return None
+
+
+def test_header_limits_count_bytes_and_lines_across_reads() -> None:
+    head = b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n" + b"body " * 1000
+    assert _feed(_tap(100, 5), head[:7], head[7:19], head[19:]) is None  # the body never counts
+    many = b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 10
+    reason = _feed(_tap(10_000, 5), many[:30], many[30:])
+    assert reason is not None and "ARCHIVER_HEADER_MAX_COUNT (5)" in reason
+    endless = [b"HTTP/1.1 200 OK\r\n"] + [b"X-Long: " + b"a" * 40] * 10  # one line that never ends
+    reason = _feed(_tap(200, 500), *endless)
+    assert reason is not None and "ARCHIVER_HEADER_MAX_BYTES (200 bytes)" in reason
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n" * 3 + b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\n"
+    assert _feed(_tap(10_000, 9), interim) is None  # lines counted with the status and blank lines: 3 x 2 + 3
+    reason = _feed(_tap(10_000, 8), interim)  # interim heads share the final head's budget
+    assert reason is not None and "MAX_COUNT" in reason
