@@ -61,6 +61,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             f"  {site}: {cover['articles']} articles; with title {cover['title']:.0%}, "
             f"date {cover['published_at']:.0%}, author {cover['authors']:.0%}, body {cover['body']:.0%}"
         )
+    from archiver.crawl.limits import limit_lines
+
+    for line in limit_lines(result.limits):
+        print(f"  {line}")
     print(f"  manifest: {result.manifest_key}")
     if args.frontier:
         from archiver.crawl.naming import job_id_of

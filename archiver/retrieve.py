@@ -189,18 +189,22 @@ def _parsed(member: bytes) -> Any:
 def snapshot_html(catalog: Catalog, url: str, at: str | None) -> tuple[str, str]:
     """The archived page as served, decoded for viewing (transfer and content coding undone, charset decoded);
     returns (html, a note naming the capture and the encoding)."""
+    from archiver.bounded import decode_body, decode_max_size
     from archiver.extraction.encoding import decode_html
 
     shot = snapshot(catalog, url, at)
     source = payload_capture(catalog, shot)
     record = _parsed(_member(catalog, source.warc_file, (source.record_offset, source.record_length)))
-    body = record.content_stream().read()
     headers = {k: v for k, v in record.http_headers.headers} if record.http_headers else {}
-    page = decode_html(body, headers)
+    # The stored body is still chunked and content-encoded; a small gzip bomb must not inflate without bound.
+    body = decode_body(record.raw_stream.read(), headers, decode_max_size())
+    page = decode_html(body.data, headers)
     note = (
         f"capture {shot.record_id} of {shot.captured_at} (HTTP {shot.status}); "
         f"body from {source.warc_file}@{source.record_offset}, decoded as {page.encoding} ({page.method})"
     )
+    if body.truncated:
+        note += f"; decoding stopped early ({body.note}; the cap is ARCHIVER_DECODE_MAX_SIZE): the page is cut"
     return page.text, note
 
 

@@ -8,14 +8,13 @@ Sites differ by data (start URLs, origins), never by spider code.
 from __future__ import annotations
 
 import email.utils
-import gzip
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from lxml import etree
@@ -23,7 +22,10 @@ from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
+from archiver.bounded import inflate
 from archiver.crawl.capture import CAPTURE_META_KEY
+from archiver.crawl.links import LinkLimits, is_well_formed, resolve_link
+from archiver.crawl.netsafety import named_addresses
 from archiver.extraction.article import article_id
 from archiver.extraction.page import parse_page
 from archiver.extraction.pagetype import is_article, url_looks_like_article
@@ -72,6 +74,8 @@ FEED_DATES = ("updated", "modified", "pubDate", "published", "date", "lastmod") 
 PRIORITY_ARTICLE = 20  # from sitemaps and feeds
 PRIORITY_ARTICLE_LINK = 10
 PRIORITY_LISTING = 0
+DEFAULT_MAX_LINKS_PER_PAGE = 2000  # the crawl sets these from ARCHIVER_MAX_LINKS_PER_PAGE and _SITEMAP_MAX_SIZE
+DEFAULT_SITEMAP_MAX_SIZE = 50 * 1024 * 1024
 
 
 @dataclass
@@ -107,15 +111,21 @@ class NewsSpider(scrapy.Spider):
         self.targets = targets
         self.max_pages = max_pages
         self.allowed_origins = {o for t in targets for o in t.origins}
+        # Non-public addresses a start URL names itself may be connected to (archiver/crawl/netsafety.py).
+        self.named_addresses = named_addresses(u for t in targets for u in t.start_urls)
         self._site_by_origin = {o: t.site for t in targets for o in t.origins}
         self._seen: set[str] = set()
         self._scheduled_pages = 0
         self.traps = TrapGuard()
+        self.link_limits = LinkLimits(DEFAULT_MAX_LINKS_PER_PAGE)
+        self.sitemap_max_size = DEFAULT_SITEMAP_MAX_SIZE
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        spider.link_limits.max_per_page = max(1, crawler.settings.getint("ARCHIVER_MAX_LINKS_PER_PAGE"))
+        spider.sitemap_max_size = max(1, crawler.settings.getint("ARCHIVER_SITEMAP_MAX_SIZE"))
         return spider
 
     def _article_patterns(self, url: str) -> tuple[re.Pattern[str], ...]:
@@ -130,7 +140,12 @@ class NewsSpider(scrapy.Spider):
     def _page_request(self, url: str, priority: int, *, trusted: bool = False) -> Request | None:
         """A request for an HTML page, unless seen, off-site, a trap, or over the page budget."""
         url = urldefrag(url)[0]
-        if not url.startswith(("http://", "https://")) or origin_of(url) not in self.allowed_origins:
+        if not url.startswith(("http://", "https://")):
+            return None
+        if not is_well_formed(url):
+            self._malformed_link(url)
+            return None
+        if origin_of(url) not in self.allowed_origins:
             return None
         if urlsplit(url).path.lower().endswith(SKIP_EXTENSIONS):
             return None
@@ -154,6 +169,9 @@ class NewsSpider(scrapy.Spider):
 
     def _discovery_request(self, url: str, callback: Any) -> Request | None:
         url = urldefrag(url)[0]
+        if not is_well_formed(url):
+            self._malformed_link(url)
+            return None
         key = "discovery:" + normalize_url(url)
         if origin_of(url) not in self.allowed_origins or key in self._seen:
             return None
@@ -187,17 +205,23 @@ class NewsSpider(scrapy.Spider):
             if follow := self._discovery_request(str(url), self.parse_sitemap):
                 self.crawler.engine.crawl(follow)
 
+    def _malformed_link(self, url: str) -> None:
+        self.link_limits.malformed += 1
+        self.crawler.stats.inc_value("archiver/malformed_links_skipped")
+        logger.debug("malformed link skipped: %r", url[:200])
+
     def _discovery_failed(self, failure: Any) -> None:
         logger.debug("discovery request failed: %s", failure.value)
 
     # -- callbacks --------------------------------------------------------------------------------------------------
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gzip.decompress(body)[: 50 * 1024 * 1024]
-            except (OSError, EOFError):
-                return
+        if body[:2] == b"\x1f\x8b":  # raw gzip bytes without Content-Encoding (sitemap.xml.gz)
+            inflated = inflate(body, self.sitemap_max_size)
+            if inflated.truncated:
+                self.crawler.stats.inc_value("archiver/sitemaps_cut")
+                logger.warning("sitemap %s cut: %s (ARCHIVER_SITEMAP_MAX_SIZE)", response.url, inflated.note)
+            body = inflated.data
         try:
             sitemap = Sitemap(body)
         except (etree.XMLSyntaxError, ValueError):
@@ -245,7 +269,10 @@ class NewsSpider(scrapy.Spider):
                     if is_link and child.get("rel", "alternate") == "alternate" and child.get("href"):
                         links.append(child.get("href").strip())
         for link in links:
-            if request := self._page_request(urljoin(response.url, link), PRIORITY_ARTICLE, trusted=True):
+            url = resolve_link(response.url, link)
+            if url is None:
+                self._malformed_link(link)
+            elif request := self._page_request(url, PRIORITY_ARTICLE, trusted=True):
                 yield request
 
     def _before_since(self, value: str | None) -> bool:
@@ -271,11 +298,20 @@ class NewsSpider(scrapy.Spider):
             return
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         page = parse_page(response.body, response.url, headers)
-        article, profile, selectors, layers = extract_with_evidence(page, headers)
+        try:
+            article, profile, selectors, layers = extract_with_evidence(page, headers)
+        except Exception:  # noqa: BLE001 - extraction must not cost the page its links (or the crawl its capture)
+            logger.exception("extraction failed on %s; following its links", response.url)
+            self.crawler.stats.inc_value("archiver/extraction_errors")
+            article, profile, selectors, layers = None, None, [], {}
         links = self._links(page.tree, response.url)
         capture = response.meta.get(CAPTURE_META_KEY)
         patterns = self._article_patterns(response.url)
-        if capture is not None and is_article(article, response.url, _link_density(page.tree), patterns):
+        if (
+            article is not None
+            and capture is not None
+            and is_article(article, response.url, _link_density(page.tree), patterns)
+        ):
             yield {
                 "site": self.site_for_url(response.url),
                 "article": article,
@@ -288,15 +324,22 @@ class NewsSpider(scrapy.Spider):
         for feed in page.tree.xpath("//link[@rel='alternate'][@href]"):
             if (feed.get("type") or "").lower() not in FEED_TYPES:
                 continue
-            if request := self._discovery_request(urljoin(response.url, feed.get("href")), self.parse_feed):
+            feed_url = resolve_link(response.url, feed.get("href"))
+            if feed_url is None:
+                self._malformed_link(feed.get("href"))
+            elif request := self._discovery_request(feed_url, self.parse_feed):
                 yield request
+        followed = 0
         for link in links:
+            if not self.link_limits.allows(followed):
+                self.link_limits.capped(response.url, len(links))
+                break
             priority = PRIORITY_ARTICLE_LINK if url_looks_like_article(link, patterns) else PRIORITY_LISTING
             if request := self._page_request(link, priority):
+                followed += 1
                 yield request
 
-    @staticmethod
-    def _links(tree: Any, base: str) -> list[str]:
+    def _links(self, tree: Any, base: str) -> list[str]:
         out = []
         for anchor in tree.iterfind(".//a[@href]"):
             href = anchor.get("href", "").strip()
@@ -304,7 +347,11 @@ class NewsSpider(scrapy.Spider):
                 continue
             if "nofollow" in (anchor.get("rel") or ""):
                 continue
-            out.append(urljoin(base, href))
+            url = resolve_link(base, href)
+            if url is None:
+                self._malformed_link(href)
+            else:
+                out.append(url)
         return out
 
 

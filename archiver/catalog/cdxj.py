@@ -63,6 +63,9 @@ def urlkey(url: str) -> str:
         return url.lower()
 
 
+METADATA_MAX_BYTES = 1024 * 1024
+
+
 def timestamp14(warc_date: str) -> str:
     return "".join(ch for ch in warc_date if ch.isdigit())[:14]
 
@@ -81,7 +84,8 @@ class Capture:
 
 
 def _fields_of(record: Any) -> dict[str, str]:
-    text = record.content_stream().read().decode("utf-8", "replace")
+    # Our metadata records are a few lines; a bound keeps a foreign or damaged WARC from costing more.
+    text = record.content_stream().read(METADATA_MAX_BYTES).decode("utf-8", "replace")
     pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
     return {name.strip(): value.strip() for name, value in pairs}
 

@@ -4,8 +4,8 @@ a site that answers them has not changed its news, it has stopped letting the cr
 from __future__ import annotations
 
 import re
-import zlib
 
+from archiver.bounded import inflate
 from archiver.warc.http import RawMessage
 
 # Markers of the common challenge and block pages, matched in the first 16 kB of the body (case-insensitive).
@@ -30,8 +30,5 @@ def looks_like_challenge(status: int, message: RawMessage) -> bool:
 def _text_prefix(message: RawMessage, limit: int = 16384) -> bytes:
     body = message.entity()[: limit * 4]
     if "gzip" in (message.header("Content-Encoding") or "").lower():
-        try:
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, limit)
-        except zlib.error:
-            return b""
+        return inflate(body, limit).data
     return body[:limit]

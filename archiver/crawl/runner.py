@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
 from archiver.crawl.archive import CrawlArchive
+from archiver.crawl.limits import crawl_limits
+from archiver.crawl.netsafety import check_start_url, truthy
 from archiver.crawl.outcome import nothing_captured
 from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
@@ -48,6 +50,7 @@ class CrawlResult:
     recovery: Recovery
     finish_reason: str
     failure: str | None = None  # why the crawl captured nothing from any start URL (the CLI exits 1)
+    limits: dict[str, Any] = field(default_factory=dict)  # what the hostile-server bounds stopped (links, headers)
 
 
 def new_crawl_id(moment: datetime) -> str:
@@ -107,6 +110,10 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     if not targets:
         raise ConfigError("nothing to crawl: name a registered SITE or give --start-url URL")
     check_overrides(options.overrides)
+    allow_private = truthy(crawl_settings(options.overrides)["ARCHIVER_ALLOW_PRIVATE_ADDRESSES"])
+    for target in targets:
+        for url in target.start_urls:
+            check_start_url(url, allow_private)
     if options.max_pages is not None and options.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
     if options.crawl_id is not None and not options.crawl_id.replace("-", "").replace("_", "").isalnum():
@@ -178,6 +185,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         "finish_reason": stats.get("finish_reason"),
         "robots_disallowed": stats.get("robotstxt/forbidden", 0),
         "pages_rejected_as_traps": dict(spider.traps.rejected) if spider else {},
+        "limits": crawl_limits(stats, spider),
     }
     if shared:
         extra.update(shared.manifest_fields())  # `job` (the shared crawl id) and `worker` (this worker's token)
@@ -193,4 +201,5 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         recovery,
         str(stats.get("finish_reason")),
         None if shared else nothing_captured(stats),  # a worker of a shared crawl may rightly get nothing
+        extra["limits"],
     )

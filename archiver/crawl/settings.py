@@ -66,6 +66,17 @@ COMMANDS_MODULE = "archiver.scrapy_commands"
 ITEM_PIPELINES = {"archiver.crawl.pipeline.ArticlePipeline": 300}
 
 ARCHIVER_WARC_MAX_SIZE = 1024**3
+
+# Bounds against hostile servers (docs/failure-behaviour.md): each stops one response or page, never the crawl.
+ARCHIVER_SITEMAP_MAX_SIZE = 50 * 1024 * 1024  # a gzip sitemap is inflated up to this, then cut (the protocol's cap)
+ARCHIVER_HEADER_MAX_BYTES = 64 * 1024  # response header block; beyond it the response fails (endless headers)
+ARCHIVER_HEADER_MAX_COUNT = 500  # response header lines
+ARCHIVER_MAX_LINKS_PER_PAGE = 2000  # links followed from one page; the rest are dropped and the page is named
+# Read commands (snapshot --format html) cap a decoded archived body at $ARCHIVER_DECODE_MAX_SIZE (default 64 MiB),
+# an environment variable because they take no --set (archiver/bounded.py).
+# Network safety: loopback, private, link-local and other non-public addresses are refused at connect time unless a
+# start URL names the address itself (a literal IP, or localhost) or this is true.
+ARCHIVER_ALLOW_PRIVATE_ADDRESSES = False
 LOG_LEVEL = "INFO"
 
 # Progress every N seconds (0: off): a live line on a terminal, else log records; "json" logs: one object a line.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,22 @@ ARTICLE_TYPES = frozenset(
         "LiveBlogPosting",
     }
 )
+
+
+# JSON-LD of a real article nests a few levels (graph, author, image); a block nested deeper than this is skipped
+# before parsing, so neither the JSON parser nor the walks below can hit Python's recursion limit.
+MAX_JSONLD_DEPTH = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of objects and arrays in JSON text (strings ignored), without parsing it."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRING.sub('""', text)):
+        depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
@@ -42,6 +59,8 @@ def article_object(tree: html.HtmlElement) -> dict[str, Any] | None:
     """The first JSON-LD object whose @type is an article type, or None. Broken JSON is skipped."""
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         text = script.text or ""
+        if nesting_depth(text) > MAX_JSONLD_DEPTH:
+            continue  # hostile or broken; the meta and content layers still give the article
         try:
             data = json.loads(text)
         except ValueError:

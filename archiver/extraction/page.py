@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,6 +11,17 @@ from lxml import etree, html
 from archiver.extraction.encoding import DecodedPage, decode_html
 
 MAX_PARSE_CHARS = 4_000_000  # beyond this a page is not a news article; parse the head of it only
+# libxml2 drops everything below its depth limit (256, or 2048 with huge_tree) without an exception. A page nested
+# deeper is parsed again without its layout wrappers, then with only the tags that carry an article and its links.
+_LAYOUT_TAGS = re.compile(
+    r"</?(?:div|span|section|font|center|table|tbody|thead|tfoot|tr|td|th|b|i|u|em|strong|small|big|aside|nav"
+    r"|header|footer|figure|figcaption|main|ul|ol|li|dl|dt|dd|blockquote|form|label|abbr|cite|code|pre|sub|sup)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
+_KEPT_TAGS = re.compile(
+    r"</?(?!(?:html|head|body|title|meta|link|script|article|p|a|h[1-6]|time|br)\b)[a-z][^>]*>", re.IGNORECASE
+)
 
 
 @dataclass
@@ -23,9 +35,20 @@ def parse_page(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     """Decode (charset chosen and recorded) and parse leniently; never raises on bad markup."""
     decoded = decode_html(body, headers)
     text = decoded.text[:MAX_PARSE_CHARS]
-    parser = html.HTMLParser(recover=True, huge_tree=False, remove_comments=True, default_doctype=False)
+    tree, too_deep = _parse(text, url)
+    for flatten in (_LAYOUT_TAGS, _KEPT_TAGS):
+        if not too_deep:
+            break
+        tree, too_deep = _parse(flatten.sub(" ", text), url)
+    return Page(url=url, decoded=decoded, tree=tree)
+
+
+def _parse(text: str, url: str) -> tuple[html.HtmlElement, bool]:
+    """The parsed tree, and whether libxml2 hit its depth limit (and so lost the rest of the page)."""
+    parser = html.HTMLParser(recover=True, huge_tree=True, remove_comments=True, default_doctype=False)
     try:
         tree = html.document_fromstring(text, parser=parser, base_url=url)
     except (etree.ParserError, ValueError):
-        tree = html.document_fromstring("<html><body></body></html>", parser=parser, base_url=url)
-    return Page(url=url, decoded=decoded, tree=tree)
+        return html.document_fromstring("<html><body></body></html>", parser=parser, base_url=url), False
+    too_deep = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+    return tree, too_deep
