@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver.errors import ConfigError
 
@@ -190,6 +191,14 @@ def get_profile(site_id: str) -> SiteProfile:
 @cache
 def _by_host() -> dict[str, SiteProfile]:
     return {domain.lower(): profile for profile in profiles().values() for domain in profile.domains}
+
+
+def site_id_for_url(url: str) -> str:
+    """The site a URL belongs to: a registered site's id when its host is on the site's domains, else the host.
+    Crawls name their sites this way in keys, manifests and summaries, and health reads them back the same way."""
+    host = urlsplit(url).hostname or ""
+    profile = profile_for_host(host)
+    return profile.id if profile else host
 
 
 def profile_for_host(host: str | None) -> SiteProfile | None:

@@ -49,16 +49,16 @@ def test_a_redesign_shows_as_selector_drift_in_health_and_sites_check(tmp_path: 
         }
 
     manifest = json.loads((store / "crawls" / "drift-2" / "manifest.json").read_text())
-    stats = manifest["extraction"][site.host]
+    stats = manifest["extraction"]["drift-fixture"]
     assert stats["profile"] == "drift-fixture" and stats["articles"] == 4
     assert stats["selectors"]["body"] == {"selector": "div.story-text", "hits": 0, "share": 0.0}
     assert stats["fields"]["body"] == 1.0 and stats["fields"]["tags"] == 0.0
-    first = json.loads((store / "crawls" / "drift-1" / "manifest.json").read_text())["extraction"][site.host]
+    first = json.loads((store / "crawls" / "drift-1" / "manifest.json").read_text())["extraction"]["drift-fixture"]
     assert first["selectors"]["body"]["share"] == 1.0 and first["layers"]["body"] == {"profile:drift-fixture": 4}
 
     report = archiver("health", f"--store={store}", env=env)
     assert report.returncode == 1, report.stdout + report.stderr
-    assert f"{site.host}: UNHEALTHY (crawl drift-2, incremental crawl, 4 articles" in report.stdout
+    assert "drift-fixture: UNHEALTHY (crawl drift-2, incremental crawl, 4 articles" in report.stdout
     assert "profile selector body = 'div.story-text' matched 0% of articles (usual 100%)" in report.stdout
     assert "profile selector tags = 'ul.story-tags a' matched 0% of articles (usual 100%)" in report.stdout
     assert "tags found in 0% of articles (usual 100%)" in report.stdout
@@ -79,7 +79,8 @@ def test_few_new_articles_in_an_incremental_crawl_are_healthy_and_a_shut_robots_
 
         site.state["robots"] = 503
         shut = tmp_path / "shut"
-        _crawl(site.url("/"), shut, "shut-1")
+        refused = archiver(*crawl_args(site.url("/"), store=str(shut), extra=("--crawl-id=shut-1",)))
+        assert refused.returncode == 1 and "robots.txt" in refused.stderr.strip().splitlines()[-1]  # nothing captured
     first_crawl = archiver("health", f"--store={shut}")
     assert first_crawl.returncode == 1, first_crawl.stdout
     assert "robots.txt answered 503: the whole site is disallowed" in first_crawl.stdout

@@ -18,6 +18,7 @@ from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
 from archiver.crawl.settings_check import check_overrides
 from archiver.errors import ConfigError
+from archiver.sites import site_id_for_url
 from archiver.spool import Spool
 from archiver.store import Store, open_store
 from archiver.warc.records import utcnow
@@ -82,16 +83,6 @@ def validate_start_url(url: str) -> str:
     return url
 
 
-def site_for_start_url(url: str) -> str:
-    """A start URL on a registered site's domain belongs to that site (its id names it in keys and summaries);
-    any other is named by its host."""
-    from archiver.sites import profile_for_host
-
-    host = urlsplit(url).hostname or ""
-    profile = profile_for_host(host)
-    return profile.id if profile else host
-
-
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     from archiver.crawl.frontier_join import open_shared_crawl  # distributed crawl (--frontier)
     from spiders.news import CrawlTarget
@@ -102,7 +93,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         options = shared.options
     # --
 
-    targets = [CrawlTarget(site_for_start_url(u), [u]) for u in map(validate_start_url, options.start_urls)]
+    targets = [CrawlTarget(site_id_for_url(u), [u]) for u in map(validate_start_url, options.start_urls)]
     if options.sites:
         from spiders.profiles import targets_for_sites
 

@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from archiver.errors import ConfigError, NotFoundError
 from archiver.ops.crawls import COVERAGE_FIELDS
 from archiver.ops.health_rules import BLOCK_LABELS, DEFAULT_RULES, SiteHealth, SiteSample, Thresholds, judge
 from archiver.ops.manifests import Manifest, iter_manifests, job_key
+from archiver.sites import site_id_for_url
 from archiver.store import Store
 
 DEFAULT_WINDOW = 5
@@ -158,7 +158,7 @@ def requested_sites(manifest: Manifest) -> set[str]:
     exactly the site health must report): registered ids, and the hosts of its start URLs (their site ids)."""
     settings: dict[str, Any] = manifest.get("settings") or {}
     sites = {str(site) for site in settings.get("sites") or []}
-    sites |= {urlsplit(str(url)).hostname or "" for url in settings.get("start_urls") or []}
+    sites |= {site_id_for_url(str(url)) for url in settings.get("start_urls") or []}
     sites.discard("")
     return sites
 
