@@ -1,7 +1,8 @@
 """Near-duplicate stories in an export: an aggregator's repost and its original, one story on two outlets.
 
-MinHash over word 5-shingles of the normalised title and body, banded for locality-sensitive lookup; a candidate
-pair is linked when its estimated Jaccard similarity reaches MATCH_THRESHOLD. Paragraphs found in
+MinHash over word 5-shingles of the normalised title and body, banded for locality-sensitive
+lookup (a shingle is hashed from its words' CRC-32s); a candidate pair is linked when its estimated Jaccard
+similarity reaches MATCH_THRESHOLD. Paragraphs found in
 STOCK_MIN_ARTICLES or more articles (an outlet's stock background lines) are left out of the signatures, so they
 cannot make unrelated stories look alike; paragraphs are counted per site, because a story reposted on several
 sites repeats all of its paragraphs and must still match. Normalisation is for matching only: exported text is
@@ -19,6 +20,7 @@ import sqlite3
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +52,10 @@ LETTER_FORMS = str.maketrans(
     }
 )
 NOT_WORD = re.compile(r"[^\w]+")
-_PRIME = np.uint64((1 << 61) - 1)
-_RNG = np.random.default_rng(20261129)  # fixed: signatures are comparable across runs
-_A = _RNG.integers(1, 1 << 32, PERMUTATIONS, dtype=np.uint64)
-_B = _RNG.integers(0, 1 << 32, PERMUTATIONS, dtype=np.uint64)
+_RNG = np.random.default_rng(20261129)  # fixed: the same archive gives the same clusters on every run
+# Multiply-add hashing modulo 2**64 (numpy's unsigned wrap-around): an odd multiplier permutes the 64-bit values.
+_A = _RNG.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _RNG.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64)
 
 
 def normalise(text: str) -> str:
@@ -64,41 +66,73 @@ def normalise(text: str) -> str:
 
 def _paragraph_key(paragraph: str) -> int:
     # Stock lines are pasted verbatim by the same outlet: collapsing white space is enough to recognise them.
-    return _hash64(" ".join(paragraph.split()))
+    # CRC-32 and Adler-32 side by side: 64 bits, cheap, and collisions only make a paragraph look stock.
+    data = " ".join(paragraph.split()).encode("utf-8")
+    return ((zlib.crc32(data) << 32) | zlib.adler32(data)) - (1 << 63)
 
 
 def _hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
-def signature(texts: Iterable[str]) -> np.ndarray | None:
-    words = " ".join(normalise(t) for t in texts).split()
-    if not words:
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: shingle hash = polynomial over its word hashes
+CACHED_TOKENS = 100_000
+_token_hashes: dict[str, tuple[int, ...]] = {}
+
+
+def _hashes_of(token: str) -> tuple[int, ...]:
+    """CRC-32 of each normalised word of one white-space token; cached, since news text repeats its words."""
+    found = _token_hashes.get(token)
+    if found is None:
+        found = tuple(zlib.crc32(word.encode("utf-8")) for word in normalise(token).split())
+        if len(_token_hashes) >= CACHED_TOKENS:
+            _token_hashes.clear()  # bounded memory; a fresh cache costs a few misses
+        _token_hashes[token] = found
+    return found
+
+
+def signature(texts: Iterable[str], limit: int | None = None) -> np.ndarray | None:
+    """MinHash of the word shingles of `texts` (the last one cut at `limit` words)."""
+    # Normalising token by token gives the words normalising the whole text would (no rule crosses white space).
+    parts = [(t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)).split() for t in texts]
+    if limit is not None and parts:
+        parts[-1] = parts[-1][:limit]
+    cache = _token_hashes
+    found = [cache.get(token) for tokens in parts for token in tokens]
+    if None in found:
+        found = [_hashes_of(token) for tokens in parts for token in tokens]
+    words = np.fromiter(chain.from_iterable(found), dtype=np.uint64)  # type: ignore[arg-type]
+    if not words.size:
         return None
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    values = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
-    return np.asarray(((np.outer(_A, values) + _B[:, None]) % _PRIME).min(axis=1), dtype=np.uint64)
+    count = max(1, words.size - SHINGLE_WORDS + 1)
+    shingles = words[:count].copy()
+    for k in range(1, min(SHINGLE_WORDS, words.size)):
+        shingles = shingles * _MIX + words[k : k + count]
+    return np.asarray((np.outer(_A, shingles) + _B[:, None]).min(axis=1), dtype=np.uint64)
 
 
 def _sign(article: dict[str, Any], stock: set[int]) -> np.ndarray | None:
-    paragraphs = [p for p in str(article.get("body") or "").split("\n\n") if p.strip()]
-    kept = [p for p in paragraphs if _paragraph_key(p) not in stock] if stock else paragraphs
-    words = " ".join(kept).split()[:SIGNATURE_WORDS]
-    return signature([str(article.get("title") or ""), " ".join(words)])
+    body = str(article.get("body") or "")
+    if stock:
+        body = "\n\n".join(p for p in body.split("\n\n") if _paragraph_key(p) not in stock)
+    return signature([str(article.get("title") or ""), body], SIGNATURE_WORDS)
 
 
-def _bands(sig: np.ndarray) -> list[tuple[int, int]]:
-    rows = PERMUTATIONS // BANDS
-    return [(b, _hash64(sig[b * rows : (b + 1) * rows].tobytes().hex())) for b in range(BANDS)]
+_BAND_MIX = _RNG.integers(1, 1 << 63, PERMUTATIONS // BANDS, dtype=np.uint64) | np.uint64(1)
+
+
+def _bands(sig: np.ndarray) -> list[int]:
+    """One 64-bit key per band of rows of the signature (SQLite integers are signed: viewed as int64)."""
+    keys = (sig.reshape(BANDS, PERMUTATIONS // BANDS) * _BAND_MIX).sum(axis=1, dtype=np.uint64)
+    return [int(k) for k in keys.view(np.int64)]
 
 
 def _source_of(article: dict[str, Any]) -> tuple[str | None, str | None]:
     source = article.get("original_source")
     if not isinstance(source, dict):
         return None, None
-    url = source.get("url")
-    name = source.get("name")
-    return (normalize_url(str(url)) if url else None), (normalise(str(name)) if name else None)
+    url, name = source.get("url"), source.get("name")
+    return (str(url) if url else None), (str(name) if name else None)
 
 
 class NearDuplicates:
@@ -114,37 +148,45 @@ class NearDuplicates:
             for site, name in (site_names or {}).items()
         }
         self._db = sqlite3.connect(scratch / "near-duplicates.sqlite")
+        # Tables are filled without indexes while the articles stream by (appends only); indexes come after.
         self._db.executescript(
             """
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-            CREATE TABLE paragraph (site TEXT, hash INTEGER, articles INTEGER NOT NULL, PRIMARY KEY (site, hash));
-            CREATE TABLE article (id TEXT PRIMARY KEY, site TEXT, urls TEXT, source_url TEXT, source_name TEXT,
+            CREATE TABLE paragraph (site TEXT, hash INTEGER);
+            CREATE TABLE article (id TEXT, site TEXT, url TEXT, canonical_url TEXT, source_url TEXT, source_name TEXT,
                 published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB, signature BLOB);
             CREATE TABLE band (band INTEGER, hash INTEGER, id TEXT);
             CREATE TABLE link (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
             """
         )
+        self._last_id: str | None = None
+        self._pending: dict[str, list[tuple[Any, ...]]] = {"paragraph": [], "article": [], "band": []}
+
+    def _flush(self) -> None:
+        for table, rows in self._pending.items():
+            if rows:
+                marks = ", ".join("?" for _ in rows[0])
+                self._db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                rows.clear()
 
     def observe(self, article: dict[str, Any], position: int) -> None:
-        """Count the article's paragraphs and sign it; later versions of an article already seen are skipped."""
+        """Note the article's paragraphs and sign it. The versions of one article come together (key order): only
+        the first is signed."""
         article_id = str(article["id"])
-        if self._db.execute("SELECT 1 FROM article WHERE id = ?", (article_id,)).fetchone():
+        if article_id == self._last_id:
             return
+        self._last_id = article_id
         site = str(article.get("site"))
         hashes = sorted({_paragraph_key(p) for p in str(article.get("body") or "").split("\n\n") if p.strip()})
-        self._db.executemany(
-            "INSERT INTO paragraph VALUES (?, ?, 1) ON CONFLICT(site, hash) DO UPDATE SET articles = articles + 1",
-            [(site, h) for h in hashes],
-        )
+        self._pending["paragraph"] += [(site, h) for h in hashes]
         sig = _sign(article, set())
-        urls = {normalize_url(str(u)) for u in (article.get("url"), article.get("canonical_url")) if u}
         source_url, source_name = _source_of(article)
-        self._db.execute(
-            "INSERT INTO article VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._pending["article"].append(
             (
                 article_id,
                 site,
-                "\n".join(sorted(urls)),
+                article.get("url"),
+                article.get("canonical_url"),
                 source_url,
                 source_name,
                 utc_text(article.get("published_at")),
@@ -152,14 +194,16 @@ class NearDuplicates:
                 position,
                 np.asarray(hashes, dtype=np.int64).tobytes(),
                 sig.tobytes() if sig is not None else None,
-            ),
+            )
         )
         if sig is not None:
-            self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", [(b, h, article_id) for b, h in _bands(sig)])
+            self._pending["band"] += [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+        if len(self._pending["article"]) >= 1000:
+            self._flush()
 
     def _drop_stock_paragraphs(self, reread: Callable[[int], dict[str, Any]]) -> None:
         stock: dict[str, set[int]] = {}
-        query = "SELECT site, hash FROM paragraph WHERE articles >= ?"
+        query = "SELECT site, hash FROM paragraph GROUP BY site, hash HAVING COUNT(*) >= ?"
         for site, value in self._db.execute(query, (STOCK_MIN_ARTICLES,)):
             stock.setdefault(site, set()).add(value)
         if not stock:
@@ -177,10 +221,14 @@ class NearDuplicates:
             blob = sig.tobytes() if sig is not None else None
             self._db.execute("UPDATE article SET signature = ? WHERE id = ?", (blob, article_id))
             if sig is not None:
-                self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", [(b, h, article_id) for b, h in _bands(sig)])
+                rows = [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+                self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", rows)
 
     def resolve(self, reread: Callable[[int], dict[str, Any]]) -> None:
         """Link every pair of matching articles into clusters and name each cluster's canonical row."""
+        self._flush()
+        self._db.execute("CREATE INDEX article_by_id ON article (id)")
+        self._db.execute("CREATE INDEX band_by_id ON band (id)")
         self._drop_stock_paragraphs(reread)
         self._db.execute("CREATE INDEX band_lookup ON band (band, hash)")
         parent: dict[str, str] = {}
@@ -214,12 +262,25 @@ class NearDuplicates:
         (then the earliest captured, then the smaller id)."""
         marks = ", ".join("?" for _ in members)
         rows = self._db.execute(
-            f"SELECT id, site, urls, source_url, source_name, published, fetched FROM article WHERE id IN ({marks})",
+            "SELECT id, site, coalesce(url, '') || char(10) || coalesce(canonical_url, ''), source_url, source_name, "
+            f"published, fetched FROM article WHERE id IN ({marks})",
             members,
         ).fetchall()
+        rows = [
+            (
+                row[0],
+                row[1],
+                {normalize_url(u) for u in str(row[2]).split("\n") if u},
+                row[3] and normalize_url(row[3]),
+                row[4] and normalise(row[4]),
+                row[5],
+                row[6],
+            )
+            for row in rows
+        ]
 
         def named(row: tuple[Any, ...]) -> bool:
-            urls = set(str(row[2]).split("\n")) - {""}
+            urls = row[2]
             names = {normalise(str(row[1])), *self._site_names.get(str(row[1]), set())} - {""}
             return any(
                 other[0] != row[0] and ((other[3] and other[3] in urls) or (other[4] and other[4] in names))
