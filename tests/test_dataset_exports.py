@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,7 @@ if fmt == "parquet":
     counts["pandas_utc"] = str(pandas.read_parquet(folder + "/data")["published_at_utc"].dtype)
 loaded = datasets.load_dataset(folder)
 counts["datasets"] = loaded["train"].num_rows
-print(repr(counts))
+import json; print(json.dumps(counts))
 """
 
 
@@ -66,7 +67,7 @@ def _read_with_every_reader(folder: Path, fmt: str, tmp_path: Path) -> dict:
         [sys.executable, "-c", READERS, str(folder), fmt], capture_output=True, text=True, env=env, timeout=240
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    return eval(run.stdout.strip().splitlines()[-1])  # noqa: S307 - our own repr of a dict of counts
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def test_a_dataset_folder_loads_in_standard_readers(crawled: CrawledArchive, tmp_path: Path) -> None:
@@ -125,6 +126,8 @@ def test_times_carry_their_offset_and_their_utc_instant(tmp_path: Path) -> None:
     assert row["published_at"] == "2004-11-12T00:00:00+02:00" and row["published_at_utc"] == "2004-11-11T22:00:00Z"
     assert row["updated_at_utc"] == "2004-11-12T07:30:00Z"
     assert row["capture"]["fetched_at_utc"] == "2024-05-01T08:00:00Z"
+    for stamp in (row["published_at_utc"], row["updated_at_utc"], row["capture"]["fetched_at_utc"]):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp), stamp
     jq = shutil.which("jq")
     assert jq, "jq is needed (apt-get install jq)"
     parsed = subprocess.run(
