@@ -27,7 +27,7 @@ NOTES = {
     "subtitle": "as published, or null",
     "authors": "person names from bylines, JSON-LD or meta; outlets and house accounts are not authors",
     "published_at": "local time as the page gave it, ISO 8601 with its offset (+02:00, Libya, when it gave none)",
-    "published_at_utc": "the same instant in UTC, `YYYY-MM-DDTHH:MM:SSZ` (a timestamp in Parquet)",
+    "published_at_utc": "the same instant in UTC, `YYYY-MM-DDTHH:MM:SSZ` (a UTC timestamp in Parquet)",
     "updated_at": "last update as the page gave it, with its offset, or null",
     "updated_at_utc": "the same instant in UTC, `YYYY-MM-DDTHH:MM:SSZ` (a timestamp in Parquet)",
     "section": "as published",
@@ -132,11 +132,11 @@ def parquet_schema() -> Any:
 
 
 def parquet_values(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as pyarrow takes it: the `_utc` twins as datetimes (kept to the microsecond)."""
+    """A row as pyarrow takes it: the `_utc` twins as datetimes (to the second, as in the other formats)."""
     values = dict(row)
     for name in TIME_FIELDS:
-        values[f"{name}_utc"] = instant(row.get(name))
+        values[f"{name}_utc"] = instant(row.get(f"{name}_utc"))
     capture = row.get("capture")
     if isinstance(capture, dict):
-        values["capture"] = dict(capture, fetched_at_utc=instant(capture.get("fetched_at")))
+        values["capture"] = dict(capture, fetched_at_utc=instant(capture.get("fetched_at_utc")))
     return values

@@ -1,7 +1,7 @@
 """`archiver export`: stream the selected article versions into a data file or a dataset folder, with its manifest
 and dataset card.
 
-Each article is read from the store once: its bytes go to a scratch spool while the near-duplicate index signs it;
+Each article is read from the store once: its row goes to a scratch spool while the near-duplicate index signs it;
 the rows are then written from the spool with their cluster links. Every output appears under its final name only
 when complete (a temporary file or folder, then a rename); a failure or an empty selection leaves nothing behind.
 """
@@ -22,8 +22,8 @@ from typing import Any
 from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
 from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
-from archiver.datasets.selection import VERSION_CHOICES, ExportFilter, select_raw
-from archiver.datasets.writers import WRITERS
+from archiver.datasets.selection import VERSION_CHOICES, ExportFilter, select
+from archiver.datasets.writers import WRITERS, write_from_jsonl
 from archiver.errors import ConfigError, NotFoundError
 from archiver.sites import profiles
 from archiver.store import Store
@@ -85,41 +85,62 @@ def _write_atomically(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
+def _relinked(line: bytes, duplicates: NearDuplicates, stats: DatasetStats) -> bytes:
+    row = json.loads(line)
+    row["cluster_id"], row["duplicate_of"] = duplicates.links(str(row["id"]))
+    stats.with_field["duplicate_of"] += row["duplicate_of"] is not None
+    return json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+
+
 def _write_rows(
     store: Store, fmt: str, data_path: Path, selection: ExportFilter, stats: DatasetStats, *, bom: bool
 ) -> None:
-    """Read the selection once into a spool, cluster it, then write the rows with their links to `data_path`."""
-    with tempfile.TemporaryDirectory(prefix="archiver-export-") as scratch:
-        names = {site: profile.name for site, profile in profiles().items()}
-        duplicates = NearDuplicates(Path(scratch), names)
-        try:
-            with open(Path(scratch) / "rows.jsonl", "w+b") as spool:
-                for raw, article in select_raw(store, selection):
-                    position = spool.tell()
-                    # A raw newline is only ever white space in JSON: one stored object, one spool line.
-                    spool.write(raw.replace(b"\r", b" ").replace(b"\n", b" ") + b"\n")
-                    duplicates.observe(article, position)
+    """Read the selection once, cluster it, then write the rows with their links to `data_path`.
 
-                def reread(position: int) -> dict[str, Any]:
-                    spool.seek(position)
+    Pass one turns each stored article into its row (JSON, one line) in a scratch spool while the near-duplicate
+    index signs it. Pass two copies the spool line for line, re-encoding only the rows a cluster links, into the
+    JSONL output (or a scratch JSONL file that Parquet and CSV are then written from)."""
+    with tempfile.TemporaryDirectory(prefix="archiver-export-") as scratch_name:
+        scratch = Path(scratch_name)
+        names = {site: profile.name for site, profile in profiles().items()}
+        duplicates = NearDuplicates(scratch, names)
+        try:
+            with open(scratch / "rows.jsonl", "w+b") as spool:
+                position = 0
+                for article in select(store, selection):
+                    row = export_row(article, str(article["id"]), None)
+                    line = json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+                    spool.write(line)
+                    duplicates.observe(row, position)
+                    stats.add(row)
+                    position += len(line)
+
+                def reread(at: int) -> dict[str, Any]:
+                    spool.seek(at)
                     value: dict[str, Any] = json.loads(spool.readline())
                     return value
 
                 duplicates.resolve(reread)
+                if stats.rows == 0:
+                    raise NotFoundError(f"no articles in {store.uri} match the selection; nothing written")
                 spool.seek(0)
-                writer = WRITERS[fmt](data_path, bom=bom)
-                try:
+                jsonl = data_path if fmt == "jsonl" else scratch / "linked.jsonl"
+                with jsonl.open("wb") as out:
+                    if bom and fmt == "jsonl":
+                        out.write(b"\xef\xbb\xbf")
+                    linked = duplicates.linked_positions()
+                    next_linked, position = next(linked, None), 0
                     for line in spool:
-                        article = json.loads(line)
-                        row = export_row(article, *duplicates.links(str(article["id"])))
-                        writer.write(row)
-                        stats.add(row)
-                finally:
-                    writer.close()
+                        if position == next_linked:
+                            out.write(_relinked(line, duplicates, stats))
+                            next_linked = next(linked, None)
+                        else:
+                            out.write(line)
+                        position += len(line)
         finally:
             duplicates.close()
-    if stats.rows == 0:
-        raise NotFoundError(f"no articles in {store.uri} match the selection; nothing written")
+        if fmt != "jsonl":
+            write_from_jsonl(fmt, jsonl, data_path, bom=bom)
     with data_path.open("rb+") as handle:
         os.fsync(handle.fileno())
 

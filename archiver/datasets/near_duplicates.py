@@ -19,7 +19,7 @@ import re
 import sqlite3
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -157,10 +157,11 @@ class NearDuplicates:
                 published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB, signature BLOB);
             CREATE TABLE band (band INTEGER, hash INTEGER, id TEXT);
             CREATE TABLE link (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
+            CREATE TABLE row_at (position INTEGER, id TEXT);
             """
         )
         self._last_id: str | None = None
-        self._pending: dict[str, list[tuple[Any, ...]]] = {"paragraph": [], "article": [], "band": []}
+        self._pending: dict[str, list[tuple[Any, ...]]] = {"paragraph": [], "article": [], "band": [], "row_at": []}
 
     def _flush(self) -> None:
         for table, rows in self._pending.items():
@@ -173,6 +174,7 @@ class NearDuplicates:
         """Note the article's paragraphs and sign it. The versions of one article come together (key order): only
         the first is signed."""
         article_id = str(article["id"])
+        self._pending["row_at"].append((position, article_id))
         if article_id == self._last_id:
             return
         self._last_id = article_id
@@ -291,6 +293,13 @@ class NearDuplicates:
             return (not named(row), bool(row[3] or row[4]), row[5] or "9999", row[6] or "", row[0])
 
         return str(min(rows, key=order)[0])
+
+    def linked_positions(self) -> Iterator[int]:
+        """Where the rows that belong to a cluster of two or more are, in order (every version of each)."""
+        cursor = self._db.cursor()
+        cursor.execute("SELECT r.position FROM row_at r JOIN link l ON l.id = r.id ORDER BY r.position")
+        for (position,) in cursor:
+            yield int(position)
 
     def links(self, article_id: str) -> tuple[str, str | None]:
         """(cluster_id, duplicate_of): a cluster is named by its canonical row, which duplicates nothing."""

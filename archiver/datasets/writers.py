@@ -86,3 +86,40 @@ class ParquetWriter:
 
 
 WRITERS: dict[str, Callable[..., DatasetWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+JSON_BLOCK = 64 << 20  # pyarrow's JSON reader needs each row within one block: the largest row it can take
+
+
+def _parquet_by_arrow(source: Path, path: Path) -> None:
+    """Parquet from rows as JSON lines, parsed by Arrow's own JSON reader into the export schema, block by block."""
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    reader = pj.open_json(
+        source,
+        read_options=pj.ReadOptions(block_size=JSON_BLOCK),
+        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+    )
+    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
+        for batch in reader:
+            writer.write_batch(batch.select(schema.names))
+
+
+def write_from_jsonl(fmt: str, source: Path, path: Path, *, bom: bool = False) -> None:
+    """Write `path` in `fmt` from a file of export rows, one JSON object a line."""
+    if fmt == "parquet":
+        try:
+            import pyarrow as pa
+        except ImportError as exc:
+            raise ConfigError("Parquet export needs pyarrow: run `make install`") from exc
+        try:
+            return _parquet_by_arrow(source, path)
+        except pa.ArrowInvalid:
+            pass  # a value Arrow's reader will not coerce (an unusual type, a row over JSON_BLOCK): row by row
+    writer = WRITERS[fmt](path, bom=bom)
+    try:
+        with source.open("rb") as rows:
+            for line in rows:
+                writer.write(json.loads(line))
+    finally:
+        writer.close()
