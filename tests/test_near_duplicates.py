@@ -126,3 +126,11 @@ def test_the_source_a_repost_names_is_canonical_not_the_first_capture(tmp_path: 
     assert rows["repost"]["duplicate_of"] == "original" and rows["repost"]["cluster_id"] == "original"
     assert rows["wasat"]["duplicate_of"] is None and rows["wasat-repost"]["duplicate_of"] == "wasat"
     assert rows["earlier"]["duplicate_of"] is None and rows["later"]["duplicate_of"] == "earlier"
+
+    # Every version of a clustered article carries the link.
+    _put(store, "libyaakhbar", "repost", "2024-12-02T08:00:00Z", title, story, "2024-11-23T09:00:00+02:00", source)
+    out = tmp_path / "versions.jsonl"
+    run = archiver("export", "--format", "jsonl", "--versions", "all", "--out", str(out), f"--store={store.root}")
+    assert run.returncode == 0, run.stderr
+    versions = [row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if row["id"] == "repost"]
+    assert [row["duplicate_of"] for row in versions] == ["original", "original"]
