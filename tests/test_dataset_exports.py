@@ -159,6 +159,8 @@ def test_card_is_citable_and_verify_export_checks_hashes_and_warc_records(
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert 'license: "cc-by-4.0"' in card and "Contact: archive@example.org." in card
     assert "## How to cite" in card and "@misc{" in card
+    data_sha = json.loads((folder / "manifest.json").read_text())["files"][0]["sha256"]
+    assert f"data/articles.parquet sha256 {data_sha}" in card
     ok = archiver("verify-export", str(folder), f"--store={crawled.store}")
     assert ok.returncode == 0 and "intact" in ok.stderr, ok.stdout + ok.stderr
 

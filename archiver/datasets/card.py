@@ -118,19 +118,21 @@ def _yaml_header(name: str, meta: dict[str, Any], stats: DatasetStats, info: Car
 
 def _citation(name: str, meta: dict[str, Any], stats: DatasetStats) -> list[str]:
     year = str(meta["created_at"])[:4]
-    sites = ", ".join(sorted(stats.per_site))
+    sites = ", ".join(sorted(stats.per_site)) if len(stats.per_site) <= 8 else f"{len(stats.per_site)} sites"
+    digests = "; ".join(f"{entry['name']} sha256 {entry['sha256']}" for entry in meta["files"])
     span = f"published {stats.first_published} to {stats.last_published}" if stats.first_published else "undated"
     key = "lna_" + "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
     return [
         f"Libya News Archive ({year}). *{name}*: {stats.rows} article versions from {sites}, {span}. "
-        f"Exported {meta['created_at']} by {meta['software']} from `{meta['store']}`.",
+        f"Exported {meta['created_at']} by {meta['software']} from `{meta['store']}`. {digests}.",
         "",
         "```bibtex",
         f"@misc{{{key},",
         "  author = {{Libya News Archive}},",
         f"  title = {{{{{name}}}}},",
         f"  year = {{{year}}},",
-        f"  note = {{{stats.rows} article versions, {span}; exported {meta['created_at']} by {meta['software']}}}",
+        f"  note = {{{stats.rows} article versions, {span}; exported {meta['created_at']} by {meta['software']}; "
+        f"{digests}}}",
         "}",
         "```",
     ]
