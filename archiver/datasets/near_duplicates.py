@@ -97,10 +97,10 @@ def signature(texts: Iterable[str], limit: int | None = None) -> np.ndarray | No
     parts = [(t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)).split() for t in texts]
     if limit is not None and parts:
         parts[-1] = parts[-1][:limit]
-    cache = _token_hashes
-    found = [cache.get(token) for tokens in parts for token in tokens]
+    tokens = list(chain.from_iterable(parts))
+    found = list(map(_token_hashes.get, tokens))  # map, not a loop: no bytecode per word on the common path
     if None in found:
-        found = [_hashes_of(token) for tokens in parts for token in tokens]
+        found = list(map(_hashes_of, tokens))
     words = np.fromiter(chain.from_iterable(found), dtype=np.uint64)  # type: ignore[arg-type]
     if not words.size:
         return None

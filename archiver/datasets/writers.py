@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -86,23 +86,38 @@ class ParquetWriter:
 
 
 WRITERS: dict[str, Callable[..., DatasetWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
-JSON_BLOCK = 64 << 20  # pyarrow's JSON reader needs each row within one block: the largest row it can take
+JSON_SEGMENT = 8 << 20  # bytes of rows Arrow's JSON reader parses at a time: memory stays flat
+
+
+def _segments(source: Path) -> Iterator[bytes]:
+    """Whole lines of `source`, about JSON_SEGMENT bytes at a time (a longer row makes a segment of its own)."""
+    with source.open("rb") as rows:
+        lines: list[bytes] = []
+        size = 0
+        for line in rows:
+            lines.append(line)
+            size += len(line)
+            if size >= JSON_SEGMENT:
+                yield b"".join(lines)
+                lines, size = [], 0
+        if lines:
+            yield b"".join(lines)
 
 
 def _parquet_by_arrow(source: Path, path: Path) -> None:
-    """Parquet from rows as JSON lines, parsed by Arrow's own JSON reader into the export schema, block by block."""
+    """Parquet from rows as JSON lines, parsed by Arrow's own JSON reader into the export schema, a segment at a time
+    (its streaming reader keeps what it has read, so memory would grow with the export)."""
+    import pyarrow as pa
     import pyarrow.json as pj
     import pyarrow.parquet as pq
 
     schema = parquet_schema()
-    reader = pj.open_json(
-        source,
-        read_options=pj.ReadOptions(block_size=JSON_BLOCK),
-        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-    )
+    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        for batch in reader:
-            writer.write_batch(batch.select(schema.names))
+        for segment in _segments(source):
+            read = pj.ReadOptions(block_size=len(segment) + 1, use_threads=False)
+            table = pj.read_json(pa.BufferReader(segment), read_options=read, parse_options=parse)
+            writer.write_table(table.select(schema.names))
 
 
 def write_from_jsonl(fmt: str, source: Path, path: Path, *, bom: bool = False) -> None:
@@ -115,7 +130,7 @@ def write_from_jsonl(fmt: str, source: Path, path: Path, *, bom: bool = False) -
         try:
             return _parquet_by_arrow(source, path)
         except pa.ArrowInvalid:
-            pass  # a value Arrow's reader will not coerce (an unusual type, a row over JSON_BLOCK): row by row
+            pass  # a value Arrow's reader will not coerce (an unusual type, a nested shape it cannot read): row by row
     writer = WRITERS[fmt](path, bom=bom)
     try:
         with source.open("rb") as rows:
