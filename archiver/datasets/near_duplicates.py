@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from archiver.datasets.canonical import Member, canonical
 from archiver.datasets.columns import utc_text
 from archiver.urls import normalize_url
 
@@ -260,39 +261,24 @@ class NearDuplicates:
             self._db.executemany("INSERT INTO link VALUES (?, ?)", [(m, canonical) for m in members])
 
     def _canonical(self, members: list[str]) -> str:
-        """The row the others name as their source; else one that names no source; else the earliest published
-        (then the earliest captured, then the smaller id)."""
         marks = ", ".join("?" for _ in members)
         rows = self._db.execute(
-            "SELECT id, site, coalesce(url, '') || char(10) || coalesce(canonical_url, ''), source_url, source_name, "
-            f"published, fetched FROM article WHERE id IN ({marks})",
+            f"SELECT id, site, url, canonical_url, source_url, source_name, published, fetched FROM article "
+            f"WHERE id IN ({marks})",
             members,
         ).fetchall()
-        rows = [
-            (
-                row[0],
-                row[1],
-                {normalize_url(u) for u in str(row[2]).split("\n") if u},
-                row[3] and normalize_url(row[3]),
-                row[4] and normalise(row[4]),
-                row[5],
-                row[6],
+        return canonical(
+            Member(
+                id=str(row[0]),
+                names=frozenset({normalise(str(row[1])), *self._site_names.get(str(row[1]), set())} - {""}),
+                urls=frozenset(normalize_url(str(u)) for u in (row[2], row[3]) if u),
+                source_url=normalize_url(row[4]) if row[4] else None,
+                source_name=normalise(row[5]) if row[5] else None,
+                published_utc=row[6],
+                fetched=row[7],
             )
             for row in rows
-        ]
-
-        def named(row: tuple[Any, ...]) -> bool:
-            urls = row[2]
-            names = {normalise(str(row[1])), *self._site_names.get(str(row[1]), set())} - {""}
-            return any(
-                other[0] != row[0] and ((other[3] and other[3] in urls) or (other[4] and other[4] in names))
-                for other in rows
-            )
-
-        def order(row: tuple[Any, ...]) -> tuple[bool, bool, str, str, str]:
-            return (not named(row), bool(row[3] or row[4]), row[5] or "9999", row[6] or "", row[0])
-
-        return str(min(rows, key=order)[0])
+        )
 
     def linked_positions(self) -> Iterator[int]:
         """Where the rows that belong to a cluster of two or more are, in order (every version of each)."""

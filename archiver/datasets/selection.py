@@ -61,10 +61,9 @@ def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, A
                 yield json.loads(handle.read())
 
 
-def select_raw(store: Store, selection: ExportFilter) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """The versions the filter accepts, each read once: (the stored bytes, the parsed article).
-
-    The newest of each article ('latest') or every one ('all'), site by site in key order."""
+def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """The versions the filter accepts, each read once: the newest of each article ('latest') or every one ('all'),
+    site by site in key order."""
     prefixes = [f"articles/{site}/" for site in sorted(set(selection.sites))] or ["articles/"]
     for prefix in prefixes:
         keys = (info.key for info in store.list(prefix) if info.key.endswith(".json"))
@@ -73,12 +72,6 @@ def select_raw(store: Store, selection: ExportFilter) -> Iterator[tuple[bytes, d
             chosen = versions if selection.versions == "all" else [max(versions)]
             for key in chosen:
                 with store.open(key) as handle:
-                    raw = handle.read()
-                article = json.loads(raw)
+                    article = json.loads(handle.read())
                 if selection.accepts(article):
-                    yield raw, article
-
-
-def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
-    for _raw, article in select_raw(store, selection):
-        yield article
+                    yield article
