@@ -140,7 +140,12 @@ def _citation(name: str, meta: dict[str, Any], stats: DatasetStats) -> list[str]
 
 def card(name: str, meta: dict[str, Any], stats: DatasetStats, info: CardInfo, data: list[str]) -> str:
     """The dataset card (Markdown with a YAML header): fields, sources, counts, licence, citation, verification."""
-    filters = ", ".join(f"{k}={v}" for k, v in meta["filters"].items() if v and v != "None") or "none"
+    filters = (
+        "; ".join(
+            f"{k}={', '.join(v) if isinstance(v, list) else v}" for k, v in meta["filters"].items() if v and v != "None"
+        )
+        or "none"
+    )
     empty = stats.empty_sites
     licence = f"`{info.license}`" + (f". {LICENSE_NOTE}" if info.license == DEFAULT_LICENSE else "")
     lines = [
