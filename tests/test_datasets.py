@@ -51,15 +51,21 @@ def test_three_formats_carry_the_same_rows(crawled: CrawledArchive, tmp_path: Pa
     assert "\n\n" in next(iter(reference.values()))["body"]  # newlines survived the CSV quoting above
 
     table = pq.read_table(tmp_path / "a.parquet")
-    assert str(table.schema.field("published_at").type) == "timestamp[us, tz=UTC]"
+    assert str(table.schema.field("published_at").type) == "string"  # as published, offset kept
+    assert str(table.schema.field("published_at_utc").type) == "timestamp[us, tz=UTC]"
     assert str(table.schema.field("authors").type) == "list<element: string>"
+    assert str(table.schema.field("extraction").type).startswith("struct<method: struct<")
     for row in table.to_pylist():
         want = reference[row["id"]]
         assert row["title"] == want["title"] and row["body"] == want["body"] and row["authors"] == want["authors"]
+        assert row["published_at"] == want["published_at"]
         if want["published_at"]:
-            assert row["published_at"] == datetime.fromisoformat(want["published_at"])
+            assert row["published_at_utc"] == datetime.fromisoformat(want["published_at"])
         assert row["capture"]["record_id"] == want["capture"]["record_id"]
         assert row["original_source"] == want["original_source"]
+        method = {k: v for k, v in row["extraction"]["method"].items() if v is not None}
+        assert method == want["extraction"]["method"]
+        assert row["extraction"]["extractor_version"] == want["extraction"]["extractor_version"]
 
 
 def test_manifest_and_card_come_with_every_export(crawled: CrawledArchive, tmp_path: Path) -> None:
@@ -74,9 +80,9 @@ def test_manifest_and_card_come_with_every_export(crawled: CrawledArchive, tmp_p
     assert files["arabic.csv"] == hashlib.sha256(out.read_bytes()).hexdigest()
     card_path = tmp_path / "arabic.csv.README.md"
     assert files["arabic.csv.README.md"] == hashlib.sha256(card_path.read_bytes()).hexdigest()
-    assert manifest["filters"]["language"] == "ar" and manifest["crawl_ids"]
+    assert manifest["filters"]["languages"] == ["ar"] and manifest["crawl_ids"]
     card = card_path.read_text(encoding="utf-8")
-    assert "| 127.0.0.2 | 2024 | 5 |" in card and "## Verifying a row" in card
+    assert "| 127.0.0.2 | 2024-" in card and "## Verifying" in card
 
 
 def test_latest_or_all_versions(crawled: CrawledArchive, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Reposts and near-duplicates in exports: shared cluster_id, duplicate_of the earliest capture; stock paragraphs
-appended by an outlet do not make unrelated stories duplicates; matching text is normalised, exported text is not."""
+"""Reposts and near-duplicates in exports: shared cluster_id, duplicate_of the canonical row; stock paragraphs
+appended by an outlet do not make unrelated stories duplicates; the canonical row is the one the others name as their
+source, else the earliest published; matching text is normalised, exported text is not."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ STOCK = [
 ]
 
 
-def _put(store: LocalStore, site: str, ident: str, fetched: str, title: str, paragraphs: list[str]) -> None:
+def _put(
+    store: LocalStore,
+    site: str,
+    ident: str,
+    fetched: str,
+    title: str,
+    paragraphs: list[str],
+    published: str = "2024-05-01T10:00:00+02:00",
+    source: dict[str, str | None] | None = None,
+) -> None:
     article = {
         "schema_version": 1,
         "id": ident,
@@ -29,7 +39,8 @@ def _put(store: LocalStore, site: str, ident: str, fetched: str, title: str, par
         "title": title,
         "body": "\n\n".join(paragraphs),
         "authors": [],
-        "published_at": "2024-05-01T10:00:00+02:00",
+        "published_at": published,
+        "original_source": source,
         "capture": {"fetched_at": fetched, "warc_file": f"warc/{site}/2024/05/01/c1-00000.warc.gz"},
     }
     store.put_bytes(
@@ -71,4 +82,55 @@ def test_reposts_rewrites_and_stock_paragraphs(tmp_path: Path) -> None:
     assert rows["c-rewrite"]["title"] == title.replace("أ", "ا")  # exported text is as archived
     manifest = json.loads((tmp_path / "all.jsonl.manifest.json").read_text())
     assert manifest["rows"] == 7
-    assert "2 rows are near-duplicates of an earlier capture" in (tmp_path / "all.jsonl.README.md").read_text()
+    assert (
+        "2 rows are near-duplicates of their cluster's canonical row" in (tmp_path / "all.jsonl.README.md").read_text()
+    )
+
+
+def _export_rows(store: LocalStore, tmp_path: Path) -> dict[str, dict]:
+    out = tmp_path / "all.jsonl"
+    run = archiver("export", "--format", "jsonl", "--out", str(out), f"--store={store.root}")
+    assert run.returncode == 0, run.stderr
+    return {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+
+
+def test_the_source_a_repost_names_is_canonical_not_the_first_capture(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    title, story = article_text("water", 3, extra=2)
+    # The original, published in March, was captured only in December; the aggregator's repost of November,
+    # captured first, names it as its source by URL.
+    _put(store, "sahil", "original", "2024-12-01T08:00:00Z", title, story, "2024-03-15T09:00:00+02:00")
+    source = {"name": "الساحل نيوز", "url": "https://sahil/original"}
+    _put(store, "libyaakhbar", "repost", "2024-11-24T08:00:00Z", title, story, "2024-11-23T09:00:00+02:00", source)
+    # Named by outlet only (no link), and the repost claims the earlier date: the named outlet still wins.
+    other_title, other = article_text("school", 1, extra=2)
+    _put(store, "alwasat", "wasat", "2024-06-02T08:00:00Z", other_title, other, "2024-06-02T09:00:00+02:00")
+    named = {"name": "بوابة الوسط", "url": None}
+    _put(
+        store,
+        "libyaakhbar",
+        "wasat-repost",
+        "2024-06-01T08:00:00Z",
+        other_title,
+        other,
+        "2024-06-01T00:00:00+02:00",
+        named,
+    )
+    # No source named anywhere: the earliest published, though captured last.
+    third_title, third = article_text("market", 2, extra=2)
+    _put(store, "almarsad", "later", "2024-07-01T08:00:00Z", third_title, third, "2024-07-01T12:00:00+02:00")
+    _put(store, "lana", "earlier", "2024-07-09T08:00:00Z", third_title, third, "2024-07-01T09:00:00+02:00")
+
+    rows = _export_rows(store, tmp_path)
+    assert rows["original"]["duplicate_of"] is None and rows["original"]["cluster_id"] == "original"
+    assert rows["repost"]["duplicate_of"] == "original" and rows["repost"]["cluster_id"] == "original"
+    assert rows["wasat"]["duplicate_of"] is None and rows["wasat-repost"]["duplicate_of"] == "wasat"
+    assert rows["earlier"]["duplicate_of"] is None and rows["later"]["duplicate_of"] == "earlier"
+
+    # Every version of a clustered article carries the link.
+    _put(store, "libyaakhbar", "repost", "2024-12-02T08:00:00Z", title, story, "2024-11-23T09:00:00+02:00", source)
+    out = tmp_path / "versions.jsonl"
+    run = archiver("export", "--format", "jsonl", "--versions", "all", "--out", str(out), f"--store={store.root}")
+    assert run.returncode == 0, run.stderr
+    versions = [row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if row["id"] == "repost"]
+    assert [row["duplicate_of"] for row in versions] == ["original", "original"]

@@ -1,115 +1,221 @@
-"""`archiver export`: stream the selected article versions into a file, then write its manifest and dataset card.
+"""`archiver export`: stream the selected article versions into a data file or a dataset folder, with its manifest
+and dataset card.
 
-Every output appears under its final name only when complete (temporary file, fsync, rename); a failure or an empty
-selection leaves nothing behind."""
+Each article is read from the store once: its row goes to a scratch spool while the near-duplicate index signs it;
+the rows are then written from the spool with their cluster links. Every output appears under its final name only
+when complete (a temporary file or folder, then a rename); a failure or an empty selection leaves nothing behind.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import shutil
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from archiver.datasets.card import DatasetStats, card, manifest
+from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
+from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
 from archiver.datasets.selection import VERSION_CHOICES, ExportFilter, select
-from archiver.datasets.writers import WRITERS
+from archiver.datasets.writers import WRITERS, write_from_jsonl
 from archiver.errors import ConfigError, NotFoundError
-from archiver.filemode import chmod_as_created
+from archiver.filemode import current_umask
 from archiver.sites import profiles
 from archiver.store import Store
 from archiver.store.base import sha256_file
 
 FORMATS = tuple(WRITERS)
+FOLDER_PARTS = ("data", "README.md", "manifest.json")
 
 
 @dataclass(frozen=True)
 class ExportResult:
-    path: Path
+    path: Path  # the data file, or the dataset folder
     rows: int
     manifest: Path
     card: Path
 
 
-def _check(store: Store, fmt: str, out: Path, selection: ExportFilter) -> None:
+def wants_folder(out: str | Path) -> bool:
+    """`--out DIR/` (a trailing slash) or an existing directory asks for a dataset folder."""
+    text = str(out)
+    return text.endswith(("/", os.sep)) or Path(text).expanduser().is_dir()
+
+
+def _check(store: Store, fmt: str, out: Path, folder: bool, selection: ExportFilter) -> None:
     if fmt not in WRITERS:
         raise ConfigError(f"unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if selection.versions not in VERSION_CHOICES:
         raise ConfigError(f"unknown --versions {selection.versions!r}; use latest or all")
+    if folder and out.is_dir():
+        taken = [part for part in FOLDER_PARTS if (out / part).exists()]
+        if taken:
+            raise ConfigError(f"{out} already holds a dataset ({', '.join(taken)}): give a new or empty folder")
     if not out.parent.is_dir():
         raise ConfigError(f"cannot write {out}: directory {out.parent} does not exist")
-    if not os.access(out.parent, os.W_OK):
+    if not os.access(out if folder and out.is_dir() else out.parent, os.W_OK):
         raise ConfigError(f"cannot write {out}: directory {out.parent} is not writable")
-    if (
-        selection.site
-        and selection.site not in profiles()
-        and not any(True for _ in store.list(f"articles/{selection.site}/"))
-    ):
-        raise ConfigError(f"unknown site {selection.site!r}: not registered and not in {store.uri}")
+    for site in selection.sites:
+        if site not in profiles() and not any(True for _ in store.list(f"articles/{site}/")):
+            raise ConfigError(f"unknown site {site!r}: not registered and not in {store.uri}")
 
 
 def _write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        chmod_as_created(fd)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
 
 
-def export(store: Store, fmt: str, out: Path, selection: ExportFilter, *, bom: bool = False) -> ExportResult:
-    """Write the selection to `out` in `fmt`, with `out`.manifest.json and `out`.README.md (the dataset card)."""
-    out = out.expanduser()
-    _check(store, fmt, out, selection)
+def _relinked(line: bytes, duplicates: NearDuplicates, stats: DatasetStats) -> bytes:
+    row = json.loads(line)
+    row["cluster_id"], row["duplicate_of"] = duplicates.links(str(row["id"]))
+    stats.with_field["duplicate_of"] += row["duplicate_of"] is not None
+    return json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+
+
+def _write_rows(
+    store: Store, fmt: str, data_path: Path, selection: ExportFilter, stats: DatasetStats, *, bom: bool
+) -> None:
+    """Read the selection once, cluster it, then write the rows with their links to `data_path`.
+
+    Pass one turns each stored article into its row (JSON, one line) in a scratch spool while the near-duplicate
+    index signs it. Pass two copies the spool line for line, re-encoding only the rows a cluster links, into the
+    JSONL output (or a scratch JSONL file that Parquet and CSV are then written from)."""
+    with tempfile.TemporaryDirectory(prefix="archiver-export-") as scratch_name:
+        scratch = Path(scratch_name)
+        names = {site: profile.name for site, profile in profiles().items()}
+        duplicates = NearDuplicates(scratch, names)
+        try:
+            with open(scratch / "rows.jsonl", "w+b") as spool:
+                position = 0
+                for article in select(store, selection):
+                    row = export_row(article, str(article["id"]), None)
+                    line = json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+                    spool.write(line)
+                    duplicates.observe(row, position)
+                    stats.add(row)
+                    position += len(line)
+
+                def reread(at: int) -> dict[str, Any]:
+                    spool.seek(at)
+                    value: dict[str, Any] = json.loads(spool.readline())
+                    return value
+
+                duplicates.resolve(reread)
+                if stats.rows == 0:
+                    raise NotFoundError(f"no articles in {store.uri} match the selection; nothing written")
+                spool.seek(0)
+                jsonl = data_path if fmt == "jsonl" else scratch / "linked.jsonl"
+                with jsonl.open("wb") as out:
+                    if bom and fmt == "jsonl":
+                        out.write(b"\xef\xbb\xbf")
+                    linked = duplicates.linked_positions()
+                    next_linked, position = next(linked, None), 0
+                    for line in spool:
+                        if position == next_linked:
+                            out.write(_relinked(line, duplicates, stats))
+                            next_linked = next(linked, None)
+                        else:
+                            out.write(line)
+                        position += len(line)
+        finally:
+            duplicates.close()
+        if fmt != "jsonl":
+            write_from_jsonl(fmt, jsonl, data_path, bom=bom)
+    with data_path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+@contextmanager
+def _scratch_folder(parent: Path, name: str) -> Iterator[Path]:
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+        work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=".part"))
     except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc.strerror}") from exc
-    chmod_as_created(fd)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    stats = DatasetStats()
+        raise ConfigError(f"cannot write in {parent}: {exc.strerror}") from exc
     try:
-        with tempfile.TemporaryDirectory(prefix="archiver-export-") as scratch:
-            duplicates = NearDuplicates(Path(scratch))
-            try:
-                # Three streaming passes: stock-paragraph counts, signatures and links, then the rows.
-                for article in select(store, selection):
-                    duplicates.count_paragraphs(article)
-                for article in select(store, selection):
-                    duplicates.add(article)
-                writer = WRITERS[fmt](tmp, bom=bom)
-                try:
-                    for article in select(store, selection):
-                        cluster_id, duplicate_of = duplicates.links(article["id"])
-                        row = dict(article, cluster_id=cluster_id, duplicate_of=duplicate_of)
-                        writer.write(row)
-                        stats.add(row)
-                finally:
-                    writer.close()
-            finally:
-                duplicates.close()
-        if stats.rows == 0:
-            raise NotFoundError(f"no articles in {store.uri} match the selection; nothing written")
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
+        yield work
     finally:
-        tmp.unlink(missing_ok=True)
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    meta = manifest({out.name: sha256_file(out)}, fmt, stats, selection.as_dict(), store.uri, created)
-    manifest_path = out.with_name(out.name + ".manifest.json")
-    card_path = out.with_name(out.name + ".README.md")
-    _write_atomically(card_path, card(out.name, meta, stats))
-    meta["files"].append({"name": card_path.name, "sha256": hashlib.sha256(card_path.read_bytes()).hexdigest()})
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _finish(meta: dict[str, Any], base: Path, card_path: Path, manifest_path: Path, text: str) -> None:
+    _write_atomically(card_path, text)
+    meta["files"].append({"name": card_path.relative_to(base).as_posix(), "sha256": sha256_file(card_path)})
     _write_atomically(manifest_path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
-    return ExportResult(out, stats.rows, manifest_path, card_path)
+
+
+def export(
+    store: Store,
+    fmt: str,
+    out: str | Path,
+    selection: ExportFilter,
+    *,
+    bom: bool = False,
+    info: CardInfo | None = None,
+) -> ExportResult:
+    """Write the selection in `fmt`: to the file `out` with `out`.manifest.json and `out`.README.md beside it, or,
+    when `out` is a folder (`wants_folder`), as a dataset folder: data/, README.md (the card) and manifest.json."""
+    folder = wants_folder(out)
+    target = Path(str(out)).expanduser()
+    _check(store, fmt, target, folder, selection)
+    info = info or CardInfo()
+    stats = DatasetStats(selected_sites=selection.sites)
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if folder:
+        return _export_folder(store, fmt, target, selection, stats, created, info, bom=bom)
+    with _scratch_folder(target.parent, target.name) as work:
+        _write_rows(store, fmt, work / target.name, selection, stats, bom=bom)
+        os.chmod(work / target.name, 0o666 & ~current_umask())
+        os.replace(work / target.name, target)
+    meta = manifest({target.name: sha256_file(target)}, fmt, stats, selection.as_dict(), store.uri, created)
+    card_path = target.with_name(target.name + ".README.md")
+    manifest_path = target.with_name(target.name + ".manifest.json")
+    _finish(meta, target.parent, card_path, manifest_path, card(target.name, meta, stats, info, [target.name]))
+    return ExportResult(target, stats.rows, manifest_path, card_path)
+
+
+def _export_folder(
+    store: Store,
+    fmt: str,
+    target: Path,
+    selection: ExportFilter,
+    stats: DatasetStats,
+    created: str,
+    info: CardInfo,
+    *,
+    bom: bool,
+) -> ExportResult:
+    existing = target.is_dir()
+    with _scratch_folder(target if existing else target.parent, target.name) as work:
+        data = work / "data" / f"articles.{fmt}"
+        data.parent.mkdir()
+        _write_rows(store, fmt, data, selection, stats, bom=bom)
+        relative = data.relative_to(work).as_posix()
+        meta = manifest({relative: sha256_file(data)}, fmt, stats, selection.as_dict(), store.uri, created)
+        text = card(target.name, meta, stats, info, [relative])
+        _finish(meta, work, work / "README.md", work / "manifest.json", text)
+        mask = current_umask()
+        for path in (work, data.parent):
+            os.chmod(path, 0o777 & ~mask)
+        for path in (data, work / "README.md", work / "manifest.json"):
+            os.chmod(path, 0o666 & ~mask)
+        if existing:
+            for part in FOLDER_PARTS:  # the manifest last: its presence says the folder is complete
+                os.rename(work / part, target / part)
+        else:
+            os.rename(work, target)
+    return ExportResult(target, stats.rows, target / "manifest.json", target / "README.md")

@@ -1,12 +1,15 @@
 """Near-duplicate stories in an export: an aggregator's repost and its original, one story on two outlets.
 
-MinHash over word 5-shingles of the normalised title and body, banded for locality-sensitive lookup; a candidate
-pair is linked when its estimated Jaccard similarity reaches MATCH_THRESHOLD. Paragraphs found in
+MinHash over word 5-shingles of the normalised title and body, banded for locality-sensitive
+lookup (a shingle is hashed from its words' CRC-32s); a candidate pair is linked when its estimated Jaccard
+similarity reaches MATCH_THRESHOLD. Paragraphs found in
 STOCK_MIN_ARTICLES or more articles (an outlet's stock background lines) are left out of the signatures, so they
 cannot make unrelated stories look alike; paragraphs are counted per site, because a story reposted on several
 sites repeats all of its paragraphs and must still match. Normalisation is for matching only: exported text is
 never changed.
-Index state lives in a SQLite file in a scratch directory, so memory does not grow with the archive.
+Each cluster is named by its canonical row: the one the others name as their `original_source`, else the earliest
+published. Index state lives in a SQLite file in a scratch directory, so memory does not grow with the archive
+(only the linked articles' cluster map is held while clusters are formed).
 """
 
 from __future__ import annotations
@@ -16,11 +19,16 @@ import re
 import sqlite3
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from archiver.datasets.canonical import Member, canonical
+from archiver.datasets.columns import utc_text
+from archiver.urls import normalize_url
 
 SHINGLE_WORDS = 5
 PERMUTATIONS = 64
@@ -45,10 +53,10 @@ LETTER_FORMS = str.maketrans(
     }
 )
 NOT_WORD = re.compile(r"[^\w]+")
-_PRIME = np.uint64((1 << 61) - 1)
-_RNG = np.random.default_rng(20261129)  # fixed: signatures are comparable across runs
-_A = _RNG.integers(1, 1 << 32, PERMUTATIONS, dtype=np.uint64)
-_B = _RNG.integers(0, 1 << 32, PERMUTATIONS, dtype=np.uint64)
+_RNG = np.random.default_rng(20261129)  # fixed: the same archive gives the same clusters on every run
+# Multiply-add hashing modulo 2**64 (numpy's unsigned wrap-around): an odd multiplier permutes the 64-bit values.
+_A = _RNG.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _RNG.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64)
 
 
 def normalise(text: str) -> str:
@@ -59,105 +67,231 @@ def normalise(text: str) -> str:
 
 def _paragraph_key(paragraph: str) -> int:
     # Stock lines are pasted verbatim by the same outlet: collapsing white space is enough to recognise them.
-    return _hash64(" ".join(paragraph.split()))
+    # CRC-32 and Adler-32 side by side: 64 bits, cheap, and collisions only make a paragraph look stock.
+    data = " ".join(paragraph.split()).encode("utf-8")
+    return ((zlib.crc32(data) << 32) | zlib.adler32(data)) - (1 << 63)
 
 
 def _hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
 
 
-def signature(texts: Iterable[str]) -> np.ndarray | None:
-    words = " ".join(normalise(t) for t in texts).split()
-    if not words:
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: shingle hash = polynomial over its word hashes
+CACHED_TOKENS = 100_000
+_token_hashes: dict[str, tuple[int, ...]] = {}
+
+
+def _hashes_of(token: str) -> tuple[int, ...]:
+    """CRC-32 of each normalised word of one white-space token; cached, since news text repeats its words."""
+    found = _token_hashes.get(token)
+    if found is None:
+        found = tuple(zlib.crc32(word.encode("utf-8")) for word in normalise(token).split())
+        if len(_token_hashes) >= CACHED_TOKENS:
+            _token_hashes.clear()  # bounded memory; a fresh cache costs a few misses
+        _token_hashes[token] = found
+    return found
+
+
+def signature(texts: Iterable[str], limit: int | None = None) -> np.ndarray | None:
+    """MinHash of the word shingles of `texts` (the last one cut at `limit` words)."""
+    # Normalising token by token gives the words normalising the whole text would (no rule crosses white space).
+    parts = [(t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)).split() for t in texts]
+    if limit is not None and parts:
+        parts[-1] = parts[-1][:limit]
+    tokens = list(chain.from_iterable(parts))
+    found = list(map(_token_hashes.get, tokens))  # map, not a loop: no bytecode per word on the common path
+    if None in found:
+        found = list(map(_hashes_of, tokens))
+    words = np.fromiter(chain.from_iterable(found), dtype=np.uint64)  # type: ignore[arg-type]
+    if not words.size:
         return None
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    values = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
-    return np.asarray(((np.outer(_A, values) + _B[:, None]) % _PRIME).min(axis=1), dtype=np.uint64)
+    count = max(1, words.size - SHINGLE_WORDS + 1)
+    shingles = words[:count].copy()
+    for k in range(1, min(SHINGLE_WORDS, words.size)):
+        shingles = shingles * _MIX + words[k : k + count]
+    return np.asarray((np.outer(_A, shingles) + _B[:, None]).min(axis=1), dtype=np.uint64)
+
+
+def _sign(article: dict[str, Any], stock: set[int]) -> np.ndarray | None:
+    body = str(article.get("body") or "")
+    if stock:
+        body = "\n\n".join(p for p in body.split("\n\n") if _paragraph_key(p) not in stock)
+    return signature([str(article.get("title") or ""), body], SIGNATURE_WORDS)
+
+
+_BAND_MIX = _RNG.integers(1, 1 << 63, PERMUTATIONS // BANDS, dtype=np.uint64) | np.uint64(1)
+
+
+def _bands(sig: np.ndarray) -> list[int]:
+    """One 64-bit key per band of rows of the signature (SQLite integers are signed: viewed as int64)."""
+    keys = (sig.reshape(BANDS, PERMUTATIONS // BANDS) * _BAND_MIX).sum(axis=1, dtype=np.uint64)
+    return [int(k) for k in keys.view(np.int64)]
+
+
+def _source_of(article: dict[str, Any]) -> tuple[str | None, str | None]:
+    source = article.get("original_source")
+    if not isinstance(source, dict):
+        return None, None
+    url, name = source.get("url"), source.get("name")
+    return (str(url) if url else None), (str(name) if name else None)
 
 
 class NearDuplicates:
-    """Three passes over the same selection: `count_paragraphs`, then `add`, then `links` per article id."""
+    """`observe` each selected article once (with where to find it again), `resolve`, then `links` per article id.
 
-    def __init__(self, scratch: Path) -> None:
+    Signatures are taken as the articles stream by; once every paragraph is counted, the few articles that carry an
+    outlet's stock paragraphs are signed again without them (read back through `reread`)."""
+
+    def __init__(self, scratch: Path, site_names: Mapping[str, str] | None = None) -> None:
+        # "Al Wasat (بوابة الوسط)": a source line may give either form of the name.
+        self._site_names = {
+            site: {normalise(part) for part in (name, *re.split(r"[()]", name))} - {""}
+            for site, name in (site_names or {}).items()
+        }
         self._db = sqlite3.connect(scratch / "near-duplicates.sqlite")
+        # Tables are filled without indexes while the articles stream by (appends only); indexes come after.
         self._db.executescript(
             """
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-            CREATE TABLE paragraph (site TEXT, hash INTEGER, articles INTEGER NOT NULL, PRIMARY KEY (site, hash));
-            CREATE TABLE article (id TEXT PRIMARY KEY, fetched_at TEXT, signature BLOB, parent TEXT);
+            CREATE TABLE paragraph (site TEXT, hash INTEGER);
+            CREATE TABLE article (id TEXT, site TEXT, url TEXT, canonical_url TEXT, source_url TEXT, source_name TEXT,
+                published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB, signature BLOB);
             CREATE TABLE band (band INTEGER, hash INTEGER, id TEXT);
-            CREATE INDEX band_lookup ON band (band, hash);
-            CREATE TABLE counted (id TEXT PRIMARY KEY);
+            CREATE TABLE link (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
+            CREATE TABLE row_at (position INTEGER, id TEXT);
             """
         )
+        self._last_id: str | None = None
+        self._pending: dict[str, list[tuple[Any, ...]]] = {"paragraph": [], "article": [], "band": [], "row_at": []}
 
-    def count_paragraphs(self, article: dict[str, Any]) -> None:
-        if self._db.execute("INSERT OR IGNORE INTO counted VALUES (?)", (article["id"],)).rowcount == 0:
-            return  # another version of an article already counted
+    def _flush(self) -> None:
+        for table, rows in self._pending.items():
+            if rows:
+                marks = ", ".join("?" for _ in rows[0])
+                self._db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                rows.clear()
+
+    def observe(self, article: dict[str, Any], position: int) -> None:
+        """Note the article's paragraphs and sign it. The versions of one article come together (key order): only
+        the first is signed."""
+        article_id = str(article["id"])
+        self._pending["row_at"].append((position, article_id))
+        if article_id == self._last_id:
+            return
+        self._last_id = article_id
         site = str(article.get("site"))
-        hashes = {_paragraph_key(p) for p in str(article.get("body") or "").split("\n\n") if p.strip()}
-        self._db.executemany(
-            "INSERT INTO paragraph VALUES (?, ?, 1) ON CONFLICT(site, hash) DO UPDATE SET articles = articles + 1",
-            [(site, h) for h in hashes],
+        hashes = sorted({_paragraph_key(p) for p in str(article.get("body") or "").split("\n\n") if p.strip()})
+        self._pending["paragraph"] += [(site, h) for h in hashes]
+        sig = _sign(article, set())
+        source_url, source_name = _source_of(article)
+        self._pending["article"].append(
+            (
+                article_id,
+                site,
+                article.get("url"),
+                article.get("canonical_url"),
+                source_url,
+                source_name,
+                utc_text(article.get("published_at")),
+                str((article.get("capture") or {}).get("fetched_at") or ""),
+                position,
+                np.asarray(hashes, dtype=np.int64).tobytes(),
+                sig.tobytes() if sig is not None else None,
+            )
+        )
+        if sig is not None:
+            self._pending["band"] += [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+        if len(self._pending["article"]) >= 1000:
+            self._flush()
+
+    def _drop_stock_paragraphs(self, reread: Callable[[int], dict[str, Any]]) -> None:
+        stock: dict[str, set[int]] = {}
+        query = "SELECT site, hash FROM paragraph GROUP BY site, hash HAVING COUNT(*) >= ?"
+        for site, value in self._db.execute(query, (STOCK_MIN_ARTICLES,)):
+            stock.setdefault(site, set()).add(value)
+        if not stock:
+            return
+        affected = [
+            (article_id, site, position)
+            for article_id, site, position, blob in self._db.execute(
+                "SELECT id, site, position, paragraphs FROM article"
+            )
+            if site in stock and not stock[site].isdisjoint(np.frombuffer(blob, dtype=np.int64).tolist())
+        ]
+        for article_id, site, position in affected:
+            sig = _sign(reread(position), stock[site])
+            self._db.execute("DELETE FROM band WHERE id = ?", (article_id,))
+            blob = sig.tobytes() if sig is not None else None
+            self._db.execute("UPDATE article SET signature = ? WHERE id = ?", (blob, article_id))
+            if sig is not None:
+                rows = [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+                self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", rows)
+
+    def resolve(self, reread: Callable[[int], dict[str, Any]]) -> None:
+        """Link every pair of matching articles into clusters and name each cluster's canonical row."""
+        self._flush()
+        self._db.execute("CREATE INDEX article_by_id ON article (id)")
+        self._db.execute("CREATE INDEX band_by_id ON band (id)")
+        self._drop_stock_paragraphs(reread)
+        self._db.execute("CREATE INDEX band_lookup ON band (band, hash)")
+        parent: dict[str, str] = {}
+
+        def root(node: str) -> str:
+            while parent.get(node, node) != node:
+                node = parent[node]
+            return node
+
+        pairs = self._db.execute(
+            "SELECT DISTINCT a.id, b.id FROM band a JOIN band b ON a.band = b.band AND a.hash = b.hash AND a.id < b.id"
+        ).fetchall()
+        for first, second in pairs:
+            sigs = [
+                np.frombuffer(row[0], dtype=np.uint64)
+                for row in self._db.execute("SELECT signature FROM article WHERE id IN (?, ?)", (first, second))
+            ]
+            if len(sigs) == 2 and float(np.mean(sigs[0] == sigs[1])) >= MATCH_THRESHOLD:
+                parent.setdefault(first, first)
+                parent.setdefault(second, second)
+                parent[root(second)] = root(first)
+        clusters: dict[str, list[str]] = {}
+        for node in parent:
+            clusters.setdefault(root(node), []).append(node)
+        for members in clusters.values():
+            canonical = self._canonical(members)
+            self._db.executemany("INSERT INTO link VALUES (?, ?)", [(m, canonical) for m in members])
+
+    def _canonical(self, members: list[str]) -> str:
+        marks = ", ".join("?" for _ in members)
+        rows = self._db.execute(
+            f"SELECT id, site, url, canonical_url, source_url, source_name, published, fetched FROM article "
+            f"WHERE id IN ({marks})",
+            members,
+        ).fetchall()
+        return canonical(
+            Member(
+                id=str(row[0]),
+                names=frozenset({normalise(str(row[1])), *self._site_names.get(str(row[1]), set())} - {""}),
+                urls=frozenset(normalize_url(str(u)) for u in (row[2], row[3]) if u),
+                source_url=normalize_url(row[4]) if row[4] else None,
+                source_name=normalise(row[5]) if row[5] else None,
+                published_utc=row[6],
+                fetched=row[7],
+            )
+            for row in rows
         )
 
-    def add(self, article: dict[str, Any]) -> None:
-        """Sign one article and link it to any earlier-added article it matches."""
-        article_id = article["id"]
-        if self._db.execute("SELECT 1 FROM article WHERE id = ?", (article_id,)).fetchone():
-            return
-        paragraphs = [p for p in str(article.get("body") or "").split("\n\n") if p.strip()]
-        kept = [p for p in paragraphs if not self._is_stock(str(article.get("site")), p)]
-        words = " ".join(kept).split()[:SIGNATURE_WORDS]
-        sig = signature([str(article.get("title") or ""), " ".join(words)])
-        fetched = str((article.get("capture") or {}).get("fetched_at") or "")
-        self._db.execute(
-            "INSERT INTO article VALUES (?, ?, ?, NULL)",
-            (article_id, fetched, sig.tobytes() if sig is not None else None),
-        )
-        if sig is None:
-            return
-        rows = PERMUTATIONS // BANDS
-        bands = [(b, _hash64(sig[b * rows : (b + 1) * rows].tobytes().hex())) for b in range(BANDS)]
-        candidates = {
-            other
-            for b, h in bands
-            for (other,) in self._db.execute("SELECT id FROM band WHERE band = ? AND hash = ?", (b, h))
-        }
-        for other in candidates:
-            (blob,) = self._db.execute("SELECT signature FROM article WHERE id = ?", (other,)).fetchone()
-            if float(np.mean(np.frombuffer(blob, dtype=np.uint64) == sig)) >= MATCH_THRESHOLD:
-                self._union(article_id, other)
-        self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", [(b, h, article_id) for b, h in bands])
-
-    def _is_stock(self, site: str, paragraph: str) -> bool:
-        row = self._db.execute(
-            "SELECT articles FROM paragraph WHERE site = ? AND hash = ?", (site, _paragraph_key(paragraph))
-        ).fetchone()
-        return bool(row) and row[0] >= STOCK_MIN_ARTICLES
-
-    def _root(self, article_id: str) -> str:
-        while True:
-            (parent,) = self._db.execute("SELECT parent FROM article WHERE id = ?", (article_id,)).fetchone()
-            if parent is None:
-                return article_id
-            article_id = parent
-
-    def _union(self, a: str, b: str) -> None:
-        root_a, root_b = self._root(a), self._root(b)
-        if root_a == root_b:
-            return
-        # The earliest capture (then the smaller id) stays the root: it is what the others duplicate.
-        first, second = sorted(
-            (root_a, root_b),
-            key=lambda i: (self._db.execute("SELECT fetched_at FROM article WHERE id = ?", (i,)).fetchone()[0], i),
-        )
-        self._db.execute("UPDATE article SET parent = ? WHERE id = ?", (first, second))
+    def linked_positions(self) -> Iterator[int]:
+        """Where the rows that belong to a cluster of two or more are, in order (every version of each)."""
+        cursor = self._db.cursor()
+        cursor.execute("SELECT r.position FROM row_at r JOIN link l ON l.id = r.id ORDER BY r.position")
+        for (position,) in cursor:
+            yield int(position)
 
     def links(self, article_id: str) -> tuple[str, str | None]:
-        """(cluster_id, duplicate_of): the cluster is named by its earliest capture, which duplicates nothing."""
-        root = self._root(article_id)
-        return root, (None if root == article_id else root)
+        """(cluster_id, duplicate_of): a cluster is named by its canonical row, which duplicates nothing."""
+        row = self._db.execute("SELECT canonical FROM link WHERE id = ?", (article_id,)).fetchone()
+        canonical = str(row[0]) if row else article_id
+        return canonical, (None if canonical == article_id else canonical)
 
     def close(self) -> None:
         self._db.close()

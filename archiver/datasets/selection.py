@@ -19,16 +19,16 @@ VERSION_CHOICES = ("latest", "all")
 
 @dataclass(frozen=True)
 class ExportFilter:
-    site: str | None = None
+    sites: tuple[str, ...] = ()  # any of these (none: every site)
     date_from: date | None = None  # inclusive, on published_at's calendar date as published
     date_to: date | None = None  # inclusive
-    language: str | None = None
+    languages: tuple[str, ...] = ()  # any of these
     versions: str = "latest"
 
     def accepts(self, article: dict[str, Any]) -> bool:
-        if self.site and article.get("site") != self.site:
+        if self.sites and article.get("site") not in self.sites:
             return False
-        if self.language and article.get("language") != self.language:
+        if self.languages and article.get("language") not in self.languages:
             return False
         if self.date_from or self.date_to:
             published = article.get("published_at")
@@ -40,7 +40,12 @@ class ExportFilter:
         return True
 
     def as_dict(self) -> dict[str, Any]:
-        return {key: str(value) if value is not None else None for key, value in asdict(self).items()}
+        def plain(value: Any) -> Any:
+            if isinstance(value, tuple):
+                return list(value)
+            return str(value) if value is not None else None
+
+        return {key: plain(value) for key, value in asdict(self).items()}
 
 
 def _article_key_id(key: str) -> str:
@@ -57,14 +62,16 @@ def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, A
 
 
 def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
-    """The versions the filter accepts: the newest of each article ('latest') or every one ('all')."""
-    prefix = f"articles/{selection.site}/" if selection.site else "articles/"
-    keys = (info.key for info in store.list(prefix) if info.key.endswith(".json"))
-    for _article, group in groupby(keys, key=_article_key_id):
-        versions = list(group)  # one article's versions: a handful of keys
-        chosen = versions if selection.versions == "all" else [max(versions)]
-        for key in chosen:
-            with store.open(key) as handle:
-                article = json.loads(handle.read())
-            if selection.accepts(article):
-                yield article
+    """The versions the filter accepts, each read once: the newest of each article ('latest') or every one ('all'),
+    site by site in key order."""
+    prefixes = [f"articles/{site}/" for site in sorted(set(selection.sites))] or ["articles/"]
+    for prefix in prefixes:
+        keys = (info.key for info in store.list(prefix) if info.key.endswith(".json"))
+        for _article, group in groupby(keys, key=_article_key_id):
+            versions = list(group)  # one article's versions: a handful of keys
+            chosen = versions if selection.versions == "all" else [max(versions)]
+            for key in chosen:
+                with store.open(key) as handle:
+                    article = json.loads(handle.read())
+                if selection.accepts(article):
+                    yield article

@@ -1,29 +1,22 @@
 """Dataset writers by format: each takes article dicts one at a time and never holds the dataset in memory.
 
-JSONL keeps the article JSON as archived. CSV flattens nested fields to JSON text and quotes newlines so Arabic
-text opens correctly in a spreadsheet (UTF-8, optionally with a BOM for Excel). Parquet (pyarrow) has a typed
-schema: timestamps as UTC timestamps, lists as lists, `capture` and `original_source` as structs.
+JSONL keeps the article JSON as archived, plus the export columns (`columns.py`). CSV flattens nested fields to
+JSON text and quotes newlines so Arabic text opens correctly in a spreadsheet (UTF-8, optionally with a BOM for
+Excel). Parquet (pyarrow) has a typed schema: the `_utc` twins as UTC timestamps, the times as published as text,
+lists as lists, `capture`, `extraction` and `original_source` as structs.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from archiver.datasets.columns import COLUMNS, parquet_schema, parquet_values
 from archiver.errors import ConfigError
-from archiver.extraction.article import ARTICLE_FIELDS
 
-# Column order of CSV: the SPEC article fields, the capture, then what only exports have.
-COLUMNS = (
-    *ARTICLE_FIELDS,
-    "capture",
-    "cluster_id",  # export-only: near-duplicate cluster, named by its earliest capture's article id
-    "duplicate_of",  # export-only: that earliest article's id, or null for the earliest itself
-)
 PARQUET_BATCH = 1000
 
 
@@ -65,10 +58,6 @@ class CsvWriter:
         self._handle.close()
 
 
-def _timestamp(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 class ParquetWriter:
     def __init__(self, path: Path, *, bom: bool = False) -> None:
         try:
@@ -77,57 +66,12 @@ class ParquetWriter:
         except ImportError as exc:
             raise ConfigError("Parquet export needs pyarrow: run `make install`") from exc
         self._pa = pa
-        source = pa.struct([("name", pa.string()), ("url", pa.string())])
-        capture = pa.struct(
-            [
-                ("url", pa.string()),
-                ("fetched_at", pa.timestamp("us", tz="UTC")),
-                ("status", pa.int32()),
-                ("warc_file", pa.string()),
-                ("record_id", pa.string()),
-                ("offset", pa.int64()),
-                ("length", pa.int64()),
-                ("payload_digest", pa.string()),
-            ]
-        )
-        self.schema = pa.schema(
-            [
-                ("schema_version", pa.int32()),
-                ("id", pa.string()),
-                ("url", pa.string()),
-                ("canonical_url", pa.string()),
-                ("site", pa.string()),
-                ("language", pa.string()),
-                ("title", pa.string()),
-                ("subtitle", pa.string()),
-                ("authors", pa.list_(pa.string())),
-                ("published_at", pa.timestamp("us", tz="UTC")),
-                ("updated_at", pa.timestamp("us", tz="UTC")),
-                ("section", pa.string()),
-                ("tags", pa.list_(pa.string())),
-                ("body", pa.string()),
-                ("images", pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())]))),
-                ("original_source", source),
-                ("content_hash", pa.string()),
-                ("capture", capture),
-                ("extraction", pa.string()),  # JSON text: its shape grows with the extractor
-                ("cluster_id", pa.string()),
-                ("duplicate_of", pa.string()),
-            ]
-        )
+        self.schema = parquet_schema()
         self._writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
         self._rows: list[dict[str, Any]] = []
 
     def write(self, article: dict[str, Any]) -> None:
-        row = {column: article.get(column) for column in COLUMNS}
-        row["published_at"] = _timestamp(row["published_at"])
-        row["updated_at"] = _timestamp(row["updated_at"])
-        if row["capture"]:
-            row["capture"] = dict(
-                row["capture"], fetched_at=_timestamp(row["capture"].get("fetched_at", "").replace("Z", "+00:00"))
-            )
-        row["extraction"] = json.dumps(row["extraction"], ensure_ascii=False, sort_keys=True)
-        self._rows.append(row)
+        self._rows.append(parquet_values(article))
         if len(self._rows) >= PARQUET_BATCH:
             self._flush()
 
@@ -142,3 +86,55 @@ class ParquetWriter:
 
 
 WRITERS: dict[str, Callable[..., DatasetWriter]] = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+JSON_SEGMENT = 8 << 20  # bytes of rows Arrow's JSON reader parses at a time: memory stays flat
+
+
+def _segments(source: Path) -> Iterator[bytes]:
+    """Whole lines of `source`, about JSON_SEGMENT bytes at a time (a longer row makes a segment of its own)."""
+    with source.open("rb") as rows:
+        lines: list[bytes] = []
+        size = 0
+        for line in rows:
+            lines.append(line)
+            size += len(line)
+            if size >= JSON_SEGMENT:
+                yield b"".join(lines)
+                lines, size = [], 0
+        if lines:
+            yield b"".join(lines)
+
+
+def _parquet_by_arrow(source: Path, path: Path) -> None:
+    """Parquet from rows as JSON lines, parsed by Arrow's own JSON reader into the export schema, a segment at a time
+    (its streaming reader keeps what it has read, so memory would grow with the export)."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
+        for segment in _segments(source):
+            read = pj.ReadOptions(block_size=len(segment) + 1, use_threads=False)
+            table = pj.read_json(pa.BufferReader(segment), read_options=read, parse_options=parse)
+            writer.write_table(table.select(schema.names))
+
+
+def write_from_jsonl(fmt: str, source: Path, path: Path, *, bom: bool = False) -> None:
+    """Write `path` in `fmt` from a file of export rows, one JSON object a line."""
+    if fmt == "parquet":
+        try:
+            import pyarrow as pa
+        except ImportError as exc:
+            raise ConfigError("Parquet export needs pyarrow: run `make install`") from exc
+        try:
+            return _parquet_by_arrow(source, path)
+        except pa.ArrowInvalid:
+            pass  # a value Arrow's reader will not coerce (an unusual type, a nested shape it cannot read): row by row
+    writer = WRITERS[fmt](path, bom=bom)
+    try:
+        with source.open("rb") as rows:
+            for line in rows:
+                writer.write(json.loads(line))
+    finally:
+        writer.close()
