@@ -112,7 +112,6 @@ def _body(
         content.strip_boilerplate(container)
         how = layer
     else:
-        content.strip_boilerplate(work)
         container, how = content.main_container(work)
     extra = profile.boilerplate_patterns if profile else ()
     items = content.paragraph_items(container, extra) if container is not None else []

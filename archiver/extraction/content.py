@@ -1,7 +1,15 @@
 """Main-content heuristics: find the element that holds the article text and read its paragraphs.
 
-Candidates are scored by the text of their paragraphs minus link text (link density), the way readability-style
-extractors do; containers named like boilerplate (share bars, related lists, comments) are cut out first.
+The method is the published one of readability-style extractors, with trafilatura's recall in mind:
+1. every block of running text (a paragraph, a text-only div or cell) scores by its length and commas, and passes
+   its score to its parent and, halved, to its grandparent; class names and tags weigh containers up or down
+   (`CLASS_WEIGHTS`, `TAG_WEIGHTS`), the usual article containers (`BODY_XPATHS`) get a bonus;
+2. a container's score is discounted by its link density; the best one is the article's container;
+3. siblings the container missed (a lead paragraph, a second text block after an inline ad) are recovered when
+   they score near it or read like prose;
+4. boilerplate blocks inside are cut by name AND density (`boilerplate.py`), never the container itself;
+5. the text is read block by block (paragraphs, headings, lists, quotes, text-only divs and cells, <br> runs),
+   and lines that are navigation in disguise are dropped.
 """
 
 from __future__ import annotations
@@ -11,9 +19,16 @@ from collections.abc import Iterator
 
 from lxml import etree, html
 
+from archiver.extraction.boilerplate import (
+    FRAME_TAGS,
+    cut_boilerplate,
+    link_chars,
+    named_boilerplate,
+    remove_never_text,
+)
 from archiver.extraction.text import clean_whitespace
 
-# Where article text usually lives, most specific first; the first with enough text wins outright.
+# Where article text usually lives: a container matching one gets `BODY_XPATH_BONUS`, most specific first.
 BODY_XPATHS = (
     ".//*[@itemprop='articleBody']",
     ".//div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",
@@ -25,74 +40,71 @@ BODY_XPATHS = (
     ".//article",
     ".//main",
 )
-# Class/id tokens of containers that are never article text. A token matches when it is one of these words, or
-# starts with one followed by '-' or '_', or ends with '-' / '_' and one. WordPress taxonomy classes on the post
-# element itself ('tag-oil', 'category-libya') and negations ('no-share') are not boilerplate.
-BOILERPLATE_WORDS = (
-    "share",
-    "sharing",
-    "social",
-    "related",
-    "relatedposts",
-    "readmore",
-    "read-more",
-    "comment",
-    "comments",
-    "tags",
-    "tagcloud",
-    "breadcrumb",
-    "breadcrumbs",
-    "nav",
-    "navigation",
-    "menu",
-    "sidebar",
-    "widget",
-    "footer",
-    "header",
-    "advert",
-    "ads",
-    "ad",
-    "banner",
-    "newsletter",
-    "subscribe",
-    "author-box",
-    "meta",
-    "pagination",
-    "popular",
-    "most-read",
-    "more-news",
-    "sharedaddy",
-    "yarpp",
-    "caption",
-    "wp-caption-text",
-    "credit",
+BODY_XPATH_BONUS = 0.3
+# Class/id words that weigh a container up or down (readability's idea: a hint, never a verdict).
+POSITIVE_NAMES = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|detail|news|nota|haber|materia|"
+    r"maincontent|single|matn|khabar",
+    re.I,
 )
-NOT_BOILERPLATE_TOKEN = re.compile(
-    r"^(tag|category|categories|no|has|format|status|type|post|postid|page-id)[-_]", re.I
+NEGATIVE_NAMES = re.compile(
+    r"hidden|^hid$|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|"
+    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|disqus|extra|menu|nav|"
+    r"remark|rss|agegate|pagination|pager|popup|teaser|recommend|trending|newsletter|subscribe|social|breadcrumb",
+    re.I,
 )
-_WORDS = "|".join(sorted((re.escape(w) for w in BOILERPLATE_WORDS), key=len, reverse=True))
-BOILERPLATE_TOKEN = re.compile(rf"^(?:{_WORDS})(?:[-_].*)?$|^.*[-_](?:{_WORDS})$", re.I)
-# Tokens of containers that hold the article text: never cut, whatever else their class says.
-CONTENT_TOKENS = frozenset(
-    {"entry-content", "post-content", "article-content", "article-body", "art-content", "story-body", "td-post-content"}
-)
-DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "aside",
-    "footer",
-    "header",
-    "form",
-    "iframe",
-    "button",
-    "svg",
-    "figcaption",  # photo captions are not article text (images keep them)
-)
+# Weights multiply a container's text evidence, so a name can tip a close call but never outweigh the text.
+CLASS_WEIGHT = 0.25
+TAG_WEIGHTS = {
+    "div": 0.05,
+    "article": 0.1,
+    "section": 0.03,
+    "main": 0.05,
+    "td": 0.03,
+    "blockquote": -0.05,
+    "pre": -0.05,
+    "address": -0.3,
+    "ol": -0.1,
+    "ul": -0.1,
+    "dl": -0.1,
+    "dd": -0.1,
+    "dt": -0.1,
+    "li": -0.1,
+    "form": -0.05,
+    "header": -0.3,
+    "footer": -0.5,
+    "nav": -0.6,
+    "aside": -0.5,
+    "h1": -0.3,
+    "h2": -0.3,
+    "h3": -0.3,
+    "h4": -0.3,
+    "h5": -0.3,
+    "h6": -0.3,
+    "th": -0.3,
+}
+# An element inside a frame tag (nav, footer, aside...) or a container named boilerplate counts at this factor.
+FRAMED_FACTOR = 0.5
+# Elements whose text counts as one running-text block when they hold no other block.
+TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "dd", "li", "font", "span"})
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt",
+        "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+        "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+        "tr", "ul", "caption",
+    }
+)  # fmt: skip
+MIN_BLOCK_CHARS = 25  # shorter blocks (labels, dates, buttons) carry no evidence
+MIN_BODY_CHARS = 80
+# Sibling recovery: a sibling joins when it scores this share of the best container, or reads like prose.
+SIBLING_SHARE = 0.2
+SIBLING_PROSE_CHARS = 80
+SIBLING_MAX_LINKS = 0.25
+# A paragraph whose text is at least this share links is navigation (a 'read also' headline, a tag row).
+PARAGRAPH_MAX_LINKS = 0.5
 PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote", "li", "pre"})
 _BODY_XPATHS = tuple(etree.XPath(x) for x in BODY_XPATHS)
-MIN_BODY_CHARS = 80
 # Paragraphs that are navigation in disguise. Prefixes start a 'read also' line that goes on with a headline;
 # whole lines are buttons and headings that are nothing else (SITES.md §3). RSS footers ('The post ... appeared
 # first on ...') are source lines: sources.py lifts them into original_source.
@@ -152,91 +164,220 @@ BOILERPLATE_PARAGRAPH = re.compile(
 )
 
 
-def _is_boilerplate(element: html.HtmlElement) -> bool:
-    tokens = f"{element.get('class', '')} {element.get('id', '')}".split()
-    if not tokens or element.tag in ("article", "main", "body") or element.get("itemprop") == "articleBody":
-        return False
-    if CONTENT_TOKENS.intersection(t.lower() for t in tokens):
-        return False
-    return any(BOILERPLATE_TOKEN.match(t) and not NOT_BOILERPLATE_TOKEN.match(t) for t in tokens)
+def _is_noise(text: str, extra_boilerplate: tuple[re.Pattern[str], ...]) -> bool:
+    return bool(
+        BOILERPLATE_PARAGRAPH.match(text)
+        or KNOWN_BOILERPLATE.match(text)
+        or any(p.search(text) for p in extra_boilerplate)
+    )
 
 
 def strip_boilerplate(root: html.HtmlElement) -> None:
-    """Remove non-content subtrees in place (on a copy the caller owns)."""
-    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
-    for element in list(root.iter()):
-        if isinstance(element.tag, str) and element is not root and _is_boilerplate(element):
-            parent = element.getparent()
-            if parent is not None:
-                parent.remove(element)
+    """Remove non-content subtrees under a container in place (on a copy the caller owns); the container stays."""
+    remove_never_text(root)
+    cut_boilerplate(root)
 
 
-def _link_chars(element: html.HtmlElement) -> int:
-    return sum(len(a.text_content()) for a in element.iterfind(".//a"))
+class _Reader:
+    """Reads a container's text as blocks: each block-level element, <br> run or loose text between blocks is one
+    paragraph, with the number of its characters that are link text."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, html.HtmlElement, int]] = []
+        self._parts: list[str] = []
+        self._link_parts: list[str] = []
+        self._owner: list[html.HtmlElement] = []
+        self._in_link = 0
+        self._in_paragraph = 0
+
+    def _add(self, text: str | None) -> None:
+        if text:
+            self._parts.append(text)
+            if self._in_link:
+                self._link_parts.append(text)
+
+    def flush(self) -> None:
+        text = clean_whitespace("".join(self._parts))
+        if text and self._owner:
+            links = len(clean_whitespace("".join(self._link_parts)))
+            self.items.append((text, self._owner[-1], links))
+        self._parts, self._link_parts = [], []
+
+    def read(self, container: html.HtmlElement) -> list[tuple[str, html.HtmlElement, int]]:
+        self._owner = [container]
+        for event, element in etree.iterwalk(container, events=("start", "end")):
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if event == "start":
+                if tag in BLOCK_TAGS and element is not container:
+                    self.flush()
+                    self._owner.append(element)
+                if tag == "br" and not self._in_paragraph:
+                    self.flush()
+                elif tag == "br":
+                    self._add(" ")
+                if tag == "a":
+                    self._in_link += 1
+                if tag == "p":
+                    self._in_paragraph += 1
+                if tag:
+                    self._add(element.text)
+            else:
+                if tag == "a":
+                    self._in_link -= 1
+                if tag == "p":
+                    self._in_paragraph -= 1
+                if tag in BLOCK_TAGS and element is not container:
+                    self.flush()
+                    self._owner.pop()
+                if element is not container:
+                    self._add(element.tail)
+        self.flush()
+        return self.items
 
 
 def paragraph_items(
     container: html.HtmlElement, extra_boilerplate: tuple[re.Pattern[str], ...] = ()
 ) -> list[tuple[str, html.HtmlElement]]:
-    """(text, element) per paragraph in document order; nested paragraph tags are not read twice."""
+    """(text, element) per paragraph in document order, navigation lines and link rows dropped."""
     out: list[tuple[str, html.HtmlElement]] = []
-    for element in container.iter(*PARAGRAPH_TAGS):
-        if any(isinstance(a.tag, str) and a.tag in PARAGRAPH_TAGS for a in element.iterancestors()):
+    for text, element, links in _Reader().read(container):
+        if links >= len(text) * PARAGRAPH_MAX_LINKS and (element.tag != "p" or len(text) < SIBLING_PROSE_CHARS):
             continue
-        text = clean_whitespace(element.text_content())
-        if not text:
-            continue
-        if element.tag == "li" and _link_chars(element) >= len(text) * 0.5:
-            continue  # link lists inside the body ('related' bullets)
-        if BOILERPLATE_PARAGRAPH.match(text) or KNOWN_BOILERPLATE.match(text):
-            continue
-        if any(p.search(text) for p in extra_boilerplate):
+        if _is_noise(text, extra_boilerplate):
             continue
         out.append((text, element))
-    if not out:
-        # Legacy pages put text straight into a <td> or <div>, paragraphs separated by <br>.
-        for br in container.iter("br"):
-            br.tail = "\n" + (br.tail or "")
-        text = "".join(container.itertext())
-        lines = (clean_whitespace(p) for p in re.split(r"\n\s*\n|\n", text))
-        out = [(line, container) for line in lines if line and not any(p.search(line) for p in extra_boilerplate)]
     return out
 
 
-def _score(element: html.HtmlElement) -> float:
-    text = 0
-    links = 0
-    for p in element.iter("p", "td", "div"):
-        if p.tag != "p" and any(child.tag in ("p", "div", "td", "table") for child in p.iterchildren()):
-            continue
-        own = len(clean_whitespace(p.text_content()))
-        if own < 25:
-            continue
-        text += own
-        links += _link_chars(p)
-    if text == 0:
+def _class_weight(element: html.HtmlElement) -> float:
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    if not names.strip():
         return 0.0
-    return text * (1 - min(1.0, links / text)) ** 2
+    weight = 0.0
+    if NEGATIVE_NAMES.search(names):
+        weight -= CLASS_WEIGHT
+    if POSITIVE_NAMES.search(names):
+        weight += CLASS_WEIGHT
+    return weight
 
 
-def _candidates(root: html.HtmlElement) -> Iterator[html.HtmlElement]:
-    yield from root.iter("article", "main", "section", "div", "td")
+def _has_block_child(element: html.HtmlElement) -> bool:
+    return any(isinstance(child.tag, str) and child.tag in BLOCK_TAGS for child in element)
+
+
+def _text_blocks(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, str]]:
+    """Elements that are one block of running text: paragraphs, and divs or cells holding text but no block."""
+    for element in root.iter(*TEXT_BLOCK_TAGS):
+        if element.tag in ("span", "font", "li"):
+            continue  # inline and list items count through their block
+        if element.tag != "p" and _has_block_child(element):
+            # text straight inside a container with blocks (a <br>-separated legacy cell) still counts
+            loose = clean_whitespace(
+                (element.text or "") + " ".join(child.tail or "" for child in element if isinstance(child.tag, str))
+            )
+            if len(loose) >= MIN_BLOCK_CHARS:
+                yield element, loose
+            continue
+        text = clean_whitespace(element.text_content())
+        if len(text) >= MIN_BLOCK_CHARS:
+            yield element, text
+
+
+class _Scores:
+    def __init__(self, root: html.HtmlElement) -> None:
+        self.worth: dict[html.HtmlElement, float] = {}
+        for element, text in _text_blocks(root):
+            worth = 1.0 + text.count(",") + text.count("،") + min(len(text) / 100, 3.0)
+            if element.tag != "p" and not _has_block_child(element):
+                self._add(element, worth)  # a text-only div is its own candidate as well
+            parent = element.getparent()
+            if parent is None:
+                continue
+            self._add(parent, worth)
+            grandparent = parent.getparent()
+            if grandparent is not None:
+                self._add(grandparent, worth / 2)
+        bonus = {e for xpath in _BODY_XPATHS for e in xpath(root)}
+        self.score = {element: worth * _factor(element, bonus) for element, worth in self.worth.items()}
+
+    def _add(self, element: html.HtmlElement, worth: float) -> None:
+        self.worth[element] = self.worth.get(element, 0.0) + worth
+
+
+def _factor(element: html.HtmlElement, bonus: set[html.HtmlElement]) -> float:
+    factor = 1.0 + TAG_WEIGHTS.get(element.tag, 0.0) + _class_weight(element)
+    if element in bonus:
+        factor += BODY_XPATH_BONUS
+    if any(a.tag in FRAME_TAGS or named_boilerplate(a) == "always" for a in element.iterancestors()):
+        factor *= FRAMED_FACTOR
+    return max(factor, 0.05)
+
+
+def _link_density(element: html.HtmlElement) -> float:
+    text = len(clean_whitespace(element.text_content()))
+    return min(1.0, link_chars(element) / text) if text else 1.0
+
+
+def _best(root: html.HtmlElement) -> tuple[html.HtmlElement | None, dict[html.HtmlElement, float]]:
+    scores = _Scores(root).score
+    final = {element: score * (1 - _link_density(element)) for element, score in scores.items()}
+    best = max(final, key=lambda e: final[e], default=None)
+    return best, final
 
 
 def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str]:
-    """The element holding the article text and how it was found ('xpath:N' or 'density')."""
+    """The element holding the article text and how it was found ('xpath:N' when it is a usual article
+    container, else 'density'). The tree is changed in place: never-text tags go, siblings the best container
+    missed are moved into it, and boilerplate inside it is cut."""
+    remove_never_text(root)
+    best, final = _best(root)
+    if best is None or final[best] <= 0:
+        return None, "density"
+    if best.tag in ("p", "pre", "blockquote") and best.getparent() is not None:
+        best = best.getparent()
+    _recover_siblings(best, final)
+    cut_boilerplate(best)
+    how = "density"
     for index, xpath in enumerate(_BODY_XPATHS):
-        for element in xpath(root):
-            if len(clean_whitespace(element.text_content())) >= MIN_BODY_CHARS:
-                return element, f"xpath:{index}"
-    best: html.HtmlElement | None = None
-    best_score = 0.0
-    for element in _candidates(root):
-        score = _score(element)
-        if score <= 0:
+        if best in xpath(root):
+            how = f"xpath:{index}"
+            break
+    return best, how
+
+
+def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, float]) -> None:
+    """Move into `best` the siblings that belong to the story: scored near it, or prose paragraphs."""
+    parent = best.getparent()
+    if parent is None:
+        return
+    threshold = max(2.0, final[best] * SIBLING_SHARE)
+    before: list[html.HtmlElement] = []
+    after: list[html.HtmlElement] = []
+    seen_best = False
+    for sibling in parent:
+        if sibling is best:
+            seen_best = True
             continue
-        if best is None or score > best_score * 1.15:
-            best, best_score = element, score
-        elif score >= best_score * 0.9 and best in element.iterancestors():
-            best, best_score = element, score  # the tighter container holding nearly all the text
-    return best, "density"
+        if not isinstance(sibling.tag, str):
+            continue
+        if _joins(sibling, best, final, threshold):
+            (after if seen_best else before).append(sibling)
+    for index, sibling in enumerate(before):
+        best.insert(index, sibling)
+    for sibling in after:
+        best.append(sibling)
+
+
+def _joins(
+    sibling: html.HtmlElement, best: html.HtmlElement, final: dict[html.HtmlElement, float], threshold: float
+) -> bool:
+    bonus = final[best] * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == best.get("class") else 0.0
+    if final.get(sibling, 0.0) + bonus >= threshold:
+        return True
+    if sibling.tag != "p":
+        return False
+    text = clean_whitespace(sibling.text_content())
+    density = _link_density(sibling)
+    if len(text) >= SIBLING_PROSE_CHARS and density < SIBLING_MAX_LINKS:
+        return True
+    return 0 < len(text) < SIBLING_PROSE_CHARS and density == 0 and bool(re.search(r"[.!?؟]\s*$", text))
