@@ -88,6 +88,10 @@ BOILERPLATE_WORDS = (
     "wp-caption-text",
     "credit",
     "cookie",
+    "cookies",
+    "consent",
+    "privacy",
+    "gdpr",
     "modal",
     "popup",
 )

@@ -48,7 +48,7 @@ POSITIVE_NAMES = re.compile(
     re.I,
 )
 NEGATIVE_NAMES = re.compile(
-    r"hidden|^hid$|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|"
+    r"hidden|^hid$|consent|cookie|privacy|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|"
     r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|disqus|extra|menu|nav|"
     r"remark|rss|agegate|pagination|pager|popup|teaser|recommend|trending|newsletter|subscribe|social|breadcrumb",
     re.I,
@@ -99,6 +99,10 @@ MIN_BLOCK_CHARS = 25  # shorter blocks (labels, dates, buttons) carry no evidenc
 MIN_BODY_CHARS = 80
 # Sibling recovery: a sibling joins when it scores this share of the best container, or reads like prose.
 SIBLING_SHARE = 0.2
+# Climbing: the container's parent replaces it when it holds this much more prose (a story split into columns).
+CLIMB_SHARE = 1.0
+CLIMB_LEVELS = 4
+WRAPPER_SLACK = 20  # a parent with at most this many more characters than its child is a bare wrapper
 SIBLING_PROSE_CHARS = 80
 SIBLING_MAX_LINKS = 0.25
 # A paragraph whose text is at least this share links is navigation (a 'read also' headline, a tag row).
@@ -335,6 +339,7 @@ def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str
         return None, "density"
     if best.tag in ("p", "pre", "blockquote") and best.getparent() is not None:
         best = best.getparent()
+    best = _climb(best)
     _recover_siblings(best, final)
     cut_boilerplate(best)
     how = "density"
@@ -345,12 +350,52 @@ def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str
     return best, how
 
 
+def _prose(root: html.HtmlElement) -> int:
+    """Characters of prose under `root`: paragraphs and text-only blocks long enough and with few links, outside
+    frame tags and blocks named boilerplate."""
+    total = 0
+    for element, text in _text_blocks(root):
+        if len(text) < SIBLING_PROSE_CHARS or element.tag in FRAME_TAGS:
+            continue
+        if link_chars(element) >= len(text) * SIBLING_MAX_LINKS:
+            continue
+        if any(
+            a.tag in FRAME_TAGS or named_boilerplate(a) is not None
+            for a in element.iterancestors()
+            if a is not root and root in a.iterancestors()
+        ):
+            continue
+        total += len(text)
+    return total
+
+
+def _climb(best: html.HtmlElement) -> html.HtmlElement:
+    """A story split over several sibling blocks (a column per few paragraphs, cards, an inline ad between two
+    text blocks): go up while the parent holds much more prose than the container, and no second article."""
+    prose = _prose(best)
+    levels = 0
+    while (parent := best.getparent()) is not None and parent.tag not in ("body", "html") and levels < CLIMB_LEVELS:
+        if parent.tag in FRAME_TAGS or named_boilerplate(parent) == "always":
+            break
+        wider = _prose(parent)
+        if wider < prose * (1 + CLIMB_SHARE) or _link_density(parent) > SIBLING_MAX_LINKS:
+            own = len(clean_whitespace(best.text_content()))
+            if len(clean_whitespace(parent.text_content())) > own + WRAPPER_SLACK:
+                break
+            best, levels = parent, levels + 1  # a bare wrapper: the same text, a wider view of the siblings
+            continue
+        if any(True for _ in best.iter("article")) and sum(1 for _ in parent.iter("article")) > 1:
+            break
+        best, prose, levels = parent, wider, levels + 1
+    return best
+
+
 def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, float]) -> None:
     """Move into `best` the siblings that belong to the story: scored near it, or prose paragraphs."""
     parent = best.getparent()
     if parent is None:
         return
-    threshold = max(2.0, final[best] * SIBLING_SHARE)
+    threshold = max(2.0, final.get(best, 0.0) * SIBLING_SHARE)
     before: list[html.HtmlElement] = []
     after: list[html.HtmlElement] = []
     seen_best = False
@@ -371,7 +416,11 @@ def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, floa
 def _joins(
     sibling: html.HtmlElement, best: html.HtmlElement, final: dict[html.HtmlElement, float], threshold: float
 ) -> bool:
-    bonus = final[best] * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == best.get("class") else 0.0
+    bonus = (
+        final.get(best, 0.0) * SIBLING_SHARE
+        if sibling.get("class") and sibling.get("class") == best.get("class")
+        else 0.0
+    )
     if final.get(sibling, 0.0) + bonus >= threshold:
         return True
     if sibling.tag != "p":
