@@ -164,7 +164,7 @@ def extract_from_page(
         body_text, method["body"] = ld_body.strip(), "json-ld"
 
     reference = fetched_at(headers)
-    published, updated, method["published_at"] = dates_of(obj, meta, tree, original_container, reference)
+    published, updated, method["published_at"] = dates_of(obj, meta, tree, original_container, reference, page.url)
     raw_date = rules.first_text(tree, profile, "published_at") if profile else None
     if raw_date and (
         ruled_date := parse_date(raw_date, reference=reference) or find_date(raw_date, reference=reference)
