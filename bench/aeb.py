@@ -29,7 +29,9 @@ class AebPage:
 def load_pages(folder: Path) -> list[AebPage]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     return [
-        AebPage(key, item["url"], gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()), item["articleBody"])
+        AebPage(
+            key, item["url"], gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()), item["articleBody"]
+        )
         for key, item in sorted(truth.items())
     ]
 
@@ -58,3 +60,51 @@ def prf(counts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     recall = sum(recalls) / len(recalls) if recalls else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+# --- the extractors compared, each a function (html bytes, url) -> body text ---------------------------------
+def ours(page: AebPage) -> str:
+    from archiver.extraction.article import extract_article
+
+    return str(extract_article(page.body, page.url, None, use_profiles=False)["body"])
+
+
+def trafilatura_body(page: AebPage) -> str:
+    import trafilatura
+
+    # Metadata on, as ours always extracts title, date and authors too; comments off, as ours never keeps them.
+    doc = trafilatura.bare_extraction(page.body, url=page.url, with_metadata=True, include_comments=False)
+    if doc is None:
+        return ""
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    return str(data.get("text") or "")
+
+
+def readability_body(page: AebPage) -> str:
+    from lxml import html as lxml_html
+    from readability import Document
+
+    summary = Document(page.body).summary(html_partial=True)
+    if not summary.strip():
+        return ""
+    tree = lxml_html.fromstring(summary)
+    blocks = tree.xpath(".//p|.//li|.//h2|.//h3|.//h4|.//blockquote|.//pre")
+    texts = [" ".join(b.text_content().split()) for b in blocks] if blocks else [tree.text_content()]
+    return "\n".join(t for t in texts if t)
+
+
+def newspaper_body(page: AebPage) -> str:
+    import newspaper
+
+    article = newspaper.Article(page.url, fetch_images=False)
+    article.download(input_html=page.body.decode("utf-8", "replace"))
+    article.parse()
+    return str(article.text or "")
+
+
+EXTRACTORS = {
+    "archiver (generic layers)": ours,
+    "trafilatura": trafilatura_body,
+    "readability-lxml": readability_body,
+    "newspaper4k": newspaper_body,
+}

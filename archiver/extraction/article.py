@@ -160,7 +160,11 @@ def extract_from_page(
     body_text = "\n\n".join(body.paragraphs)
     method["body"] = body.how if body_text else "none"
     method["original_source"] = "source-line" if original_source else "none"
-    if obj and (ld_body := jsonld.text_of(obj.get("articleBody"))) and len(ld_body) > len(body_text) * 1.3:
+    if (
+        obj
+        and (ld_body := jsonld.text_of(obj.get("articleBody")))
+        and content.json_ld_body_is_better(body_text, ld_body)
+    ):
         body_text, method["body"] = ld_body.strip(), "json-ld"
 
     reference = fetched_at(headers)

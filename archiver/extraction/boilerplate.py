@@ -153,8 +153,20 @@ def link_chars(element: html.HtmlElement) -> int:
     return sum(len(clean_whitespace(a.text_content())) for a in element.iter("a"))
 
 
+# Elements a reader never sees: the `hidden` attribute, inline display:none / visibility:hidden, aria-hidden blocks.
+HIDDEN = etree.XPath(
+    ".//*[@hidden or contains(translate(@style, 'DISPLAYNOE ', 'displaynoe'), 'display:none')"
+    " or contains(translate(@style, 'VISBLTYHDN ', 'visbltyhdn'), 'visibility:hidden')"
+    " or (@aria-hidden='true' and not(self::span or self::i or self::em or self::b or self::a))]"
+)
+
+
 def remove_never_text(root: html.HtmlElement) -> None:
+    """Remove tags that never hold article text, and elements hidden from the reader."""
     etree.strip_elements(root, *NEVER_TEXT_TAGS, with_tail=False)
+    for element in HIDDEN(root):
+        if element.getparent() is not None and element is not root:
+            _remove_keeping_tail(element)
 
 
 def cut_boilerplate(root: html.HtmlElement, keep: frozenset[html.HtmlElement] = frozenset()) -> None:

@@ -97,6 +97,11 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 MIN_BLOCK_CHARS = 25  # shorter blocks (labels, dates, buttons) carry no evidence
 MIN_BODY_CHARS = 80
+# JSON-LD articleBody replaces the text read from the page only when that text is clearly incomplete: shorter
+# than this share of the articleBody and (when not empty) contained in it. A longer articleBody is often the full
+# text plus captions, or a different edition, so a complete page text is kept.
+JSON_LD_BODY_SHARE = 0.5
+JSON_LD_COVERAGE = 0.9
 # Sibling recovery: a sibling joins when it scores this share of the best container, or reads like prose.
 SIBLING_SHARE = 0.2
 # Climbing: the container's parent replaces it when it holds this much more prose (a story split into columns).
@@ -149,6 +154,11 @@ BOILERPLATE_LINES = (
     "Blog Archives",
     "In this article",
     "Posted in:",
+    "Advertisement",
+    "Story continues below advertisement",
+    "Continue reading below",
+    "إعلان",
+    "مساحة إعلانية",
 )
 # Known Libyan boilerplate lines (SITES.md §3), anywhere in a paragraph's start: promos, wire trailers, op-ed
 # disclaimers, theme labels. Site profiles add their own.
@@ -430,3 +440,18 @@ def _joins(
     if len(text) >= SIBLING_PROSE_CHARS and density < SIBLING_MAX_LINKS:
         return True
     return 0 < len(text) < SIBLING_PROSE_CHARS and density == 0 and bool(re.search(r"[.!?؟]\s*$", text))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def json_ld_body_is_better(page_text: str, ld_text: str) -> bool:
+    """True when a JSON-LD articleBody should replace the text read from the page (see `JSON_LD_BODY_SHARE`)."""
+    if len(page_text) < MIN_BODY_CHARS:
+        return len(ld_text) >= MIN_BODY_CHARS
+    if len(page_text) >= len(ld_text) * JSON_LD_BODY_SHARE:
+        return False
+    ld_words = set(_words(ld_text))
+    page_words = _words(page_text)
+    return sum(w in ld_words for w in page_words) >= len(page_words) * JSON_LD_COVERAGE
