@@ -101,7 +101,10 @@ ALWAYS_CUT_WORDS = frozenset(
     {"comment", "comments", "disqus", "related", "relatedposts", "outbrain", "taboola", "yarpp", "newsletter"}
 )
 NOT_BOILERPLATE_TOKEN = re.compile(
-    r"^(tag|category|categories|no|has|format|status|type|post|postid|page-id)[-_]", re.I
+    r"^(tag|category|categories|no|has|format|status|type|post|postid|page-id)[-_]"
+    # state flags on the post's own wrapper ('comments-enabled', 'sidebar-open'), not blocks
+    r"|[-_](enabled|disabled|open|opened|closed|on|off|allowed|active|count|yes|true|false|left|right)$",
+    re.I,
 )
 _WORDS = "|".join(sorted((re.escape(w) for w in BOILERPLATE_WORDS), key=len, reverse=True))
 BOILERPLATE_TOKEN = re.compile(rf"^(?:{_WORDS})(?:[-_].*)?$|^.*[-_](?:{_WORDS})$", re.I)
@@ -141,7 +144,7 @@ def named_boilerplate(element: html.HtmlElement) -> str | None:
     tokens = _tokens(element)
     if CONTENT_TOKENS.intersection(t.lower() for t in tokens):
         return None
-    named = [t for t in tokens if BOILERPLATE_TOKEN.match(t) and not NOT_BOILERPLATE_TOKEN.match(t)]
+    named = [t for t in tokens if BOILERPLATE_TOKEN.match(t) and not NOT_BOILERPLATE_TOKEN.search(t)]
     if any(ALWAYS_CUT_TOKEN.match(t) for t in named):
         return "always"
     if named or element.tag in FRAME_TAGS:

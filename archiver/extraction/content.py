@@ -83,8 +83,10 @@ TAG_WEIGHTS = {
     "h6": -0.3,
     "th": -0.3,
 }
-# An element inside a frame tag (nav, footer, aside...) or a container named boilerplate counts at this factor.
+# An element inside a frame tag (nav, footer, aside...) counts at this factor; inside a block that is never the
+# story (comments, related posts), at the second.
 FRAMED_FACTOR = 0.5
+NEVER_STORY_FACTOR = 0.1
 # Elements whose text counts as one running-text block when they hold no other block.
 TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "dd", "li", "font", "span"})
 BLOCK_TAGS = frozenset(
@@ -282,8 +284,8 @@ def _has_block_child(element: html.HtmlElement) -> bool:
 def _text_blocks(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, str]]:
     """Elements that are one block of running text: paragraphs, and divs or cells holding text but no block."""
     for element in root.iter(*TEXT_BLOCK_TAGS):
-        if element.tag in ("span", "font", "li"):
-            continue  # inline and list items count through their block
+        if element.tag in ("span", "font"):
+            continue  # inline elements count through their block
         if element.tag != "p" and _has_block_child(element):
             # text straight inside a container with blocks (a <br>-separated legacy cell) still counts
             loose = clean_whitespace(
@@ -302,9 +304,14 @@ class _Scores:
         self.worth: dict[html.HtmlElement, float] = {}
         for element, text in _text_blocks(root):
             worth = 1.0 + text.count(",") + text.count("،") + min(len(text) / 100, 3.0)
-            if element.tag != "p" and not _has_block_child(element):
+            worth *= 1 - min(1.0, link_chars(element) / len(text))  # a menu item or a headline link is no evidence
+            if worth <= 0:
+                continue
+            if element.tag not in ("p", "li") and not _has_block_child(element):
                 self._add(element, worth)  # a text-only div is its own candidate as well
             parent = element.getparent()
+            if element.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
+                parent = parent.getparent()  # a list item's text belongs to the block that holds the list
             if parent is None:
                 continue
             self._add(parent, worth)
@@ -322,7 +329,10 @@ def _factor(element: html.HtmlElement, bonus: set[html.HtmlElement]) -> float:
     factor = 1.0 + TAG_WEIGHTS.get(element.tag, 0.0) + _class_weight(element)
     if element in bonus:
         factor += BODY_XPATH_BONUS
-    if any(a.tag in FRAME_TAGS or named_boilerplate(a) == "always" for a in element.iterancestors()):
+    lineage = [element, *element.iterancestors()]
+    if any(named_boilerplate(a) == "always" for a in lineage):
+        factor *= NEVER_STORY_FACTOR
+    elif any(a.tag in FRAME_TAGS for a in lineage):
         factor *= FRAMED_FACTOR
     return max(factor, 0.05)
 
