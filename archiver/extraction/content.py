@@ -28,17 +28,18 @@ from archiver.extraction.boilerplate import (
 )
 from archiver.extraction.text import clean_whitespace
 
-# Where article text usually lives: a container matching one gets `BODY_XPATH_BONUS`, most specific first.
-BODY_XPATHS = (
-    ".//*[@itemprop='articleBody']",
-    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",
-    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
-    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]",
-    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' art-content ')]",
-    ".//div[contains(concat(' ', normalize-space(@class), ' '), ' entry ')]",
-    ".//article",
-    ".//main",
+# Where article text usually lives: a container matching one of these hints gets `BODY_XPATH_BONUS`; the
+# extraction method names the hint by its index ('xpath:N', the XPath each stands for noted beside it).
+BODY_HINTS: tuple[tuple[str, str], ...] = (
+    ("itemprop", "articleBody"),  # .//*[@itemprop='articleBody']
+    ("class", "entry-content"),  # .//div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]
+    ("class", "post-content"),
+    ("class", "article-content"),
+    ("class", "article-body"),
+    ("class", "art-content"),
+    ("class", "entry"),
+    ("tag", "article"),  # .//article
+    ("tag", "main"),  # .//main
 )
 BODY_XPATH_BONUS = 0.3
 # Class/id words that weigh a container up or down (readability's idea: a hint, never a verdict).
@@ -88,7 +89,7 @@ TAG_WEIGHTS = {
 FRAMED_FACTOR = 0.5
 NEVER_STORY_FACTOR = 0.1
 # Elements whose text counts as one running-text block when they hold no other block.
-TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "dd", "li", "font", "span"})
+TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "dd", "li"})
 BLOCK_TAGS = frozenset(
     {
         "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt",
@@ -97,6 +98,7 @@ BLOCK_TAGS = frozenset(
         "tr", "ul", "caption",
     }
 )  # fmt: skip
+FINALISTS = 40  # containers whose link density is measured
 MIN_BLOCK_CHARS = 25  # shorter blocks (labels, dates, buttons) carry no evidence
 MIN_BODY_CHARS = 80
 # JSON-LD articleBody replaces the text read from the page only when that text is clearly incomplete: shorter
@@ -115,7 +117,6 @@ SIBLING_MAX_LINKS = 0.25
 # A paragraph whose text is at least this share links is navigation (a 'read also' headline, a tag row).
 PARAGRAPH_MAX_LINKS = 0.5
 PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote", "li", "pre"})
-_BODY_XPATHS = tuple(etree.XPath(x) for x in BODY_XPATHS)
 # Paragraphs that are navigation in disguise. Prefixes start a 'read also' line that goes on with a headline;
 # whole lines are buttons and headings that are nothing else (SITES.md §3). RSS footers ('The post ... appeared
 # first on ...') are source lines: sources.py lifts them into original_source.
@@ -284,8 +285,6 @@ def _has_block_child(element: html.HtmlElement) -> bool:
 def _text_blocks(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, str]]:
     """Elements that are one block of running text: paragraphs, and divs or cells holding text but no block."""
     for element in root.iter(*TEXT_BLOCK_TAGS):
-        if element.tag in ("span", "font"):
-            continue  # inline elements count through their block
         if element.tag != "p" and _has_block_child(element):
             # text straight inside a container with blocks (a <br>-separated legacy cell) still counts
             loose = clean_whitespace(
@@ -318,23 +317,49 @@ class _Scores:
             grandparent = parent.getparent()
             if grandparent is not None:
                 self._add(grandparent, worth / 2)
-        bonus = {e for xpath in _BODY_XPATHS for e in xpath(root)}
-        self.score = {element: worth * _factor(element, bonus) for element, worth in self.worth.items()}
+        self.lineage: dict[html.HtmlElement, float] = {}
+        self.score = {element: worth * self._factor(element) for element, worth in self.worth.items()}
 
     def _add(self, element: html.HtmlElement, worth: float) -> None:
         self.worth[element] = self.worth.get(element, 0.0) + worth
 
+    def _factor(self, element: html.HtmlElement) -> float:
+        factor = 1.0 + TAG_WEIGHTS.get(element.tag, 0.0) + _class_weight(element)
+        if body_hint(element) is not None:
+            factor += BODY_XPATH_BONUS
+        return max(factor * self._framed(element), 0.05)
 
-def _factor(element: html.HtmlElement, bonus: set[html.HtmlElement]) -> float:
-    factor = 1.0 + TAG_WEIGHTS.get(element.tag, 0.0) + _class_weight(element)
-    if element in bonus:
-        factor += BODY_XPATH_BONUS
-    lineage = [element, *element.iterancestors()]
-    if any(named_boilerplate(a) == "always" for a in lineage):
-        factor *= NEVER_STORY_FACTOR
-    elif any(a.tag in FRAME_TAGS for a in lineage):
-        factor *= FRAMED_FACTOR
-    return max(factor, 0.05)
+    def _framed(self, element: html.HtmlElement) -> float:
+        """The factor the element's place gives: inside comments/related, inside a frame tag, or neither."""
+        if element in self.lineage:
+            return self.lineage[element]
+        if named_boilerplate(element) == "always":
+            factor = NEVER_STORY_FACTOR
+        else:
+            parent = element.getparent()
+            factor = self._framed(parent) if parent is not None else 1.0
+            if element.tag in FRAME_TAGS:
+                factor = min(factor, FRAMED_FACTOR)
+        self.lineage[element] = factor
+        return factor
+
+
+def body_hint(element: html.HtmlElement) -> int | None:
+    """The index in `BODY_HINTS` of the first hint the element matches, or None."""
+    classes: list[str] | None = None
+    for index, (kind, value) in enumerate(BODY_HINTS):
+        if kind == "tag":
+            if element.tag == value:
+                return index
+        elif kind == "itemprop":
+            if element.get("itemprop") == value:
+                return index
+        elif element.tag == "div":
+            if classes is None:
+                classes = (element.get("class") or "").split()
+            if value in classes:
+                return index
+    return None
 
 
 def _link_density(element: html.HtmlElement) -> float:
@@ -343,8 +368,11 @@ def _link_density(element: html.HtmlElement) -> float:
 
 
 def _best(root: html.HtmlElement) -> tuple[html.HtmlElement | None, dict[html.HtmlElement, float]]:
+    """The best container and the final scores (text evidence discounted by link density) of the leaders; link
+    density is only measured for the `FINALISTS` best by text evidence, since it can only lower a score."""
     scores = _Scores(root).score
-    final = {element: score * (1 - _link_density(element)) for element, score in scores.items()}
+    leaders = sorted(scores, key=lambda e: scores[e], reverse=True)[:FINALISTS]
+    final = {element: scores[element] * (1 - _link_density(element)) for element in leaders}
     best = max(final, key=lambda e: final[e], default=None)
     return best, final
 
@@ -362,28 +390,30 @@ def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str
     best = _climb(best)
     _recover_siblings(best, final)
     cut_boilerplate(best)
-    how = "density"
-    for index, xpath in enumerate(_BODY_XPATHS):
-        if best in xpath(root):
-            how = f"xpath:{index}"
-            break
-    return best, how
+    hint = body_hint(best)
+    return best, ("density" if hint is None else f"xpath:{hint}")
 
 
 def _prose(root: html.HtmlElement) -> int:
     """Characters of prose under `root`: paragraphs and text-only blocks long enough and with few links, outside
     frame tags and blocks named boilerplate."""
+    blocked: dict[html.HtmlElement, bool] = {root: False}
+
+    def is_blocked(element: html.HtmlElement) -> bool:
+        if element not in blocked:
+            parent = element.getparent()
+            blocked[element] = (
+                element.tag in FRAME_TAGS
+                or named_boilerplate(element) is not None
+                or (parent is not None and is_blocked(parent))
+            )
+        return blocked[element]
+
     total = 0
     for element, text in _text_blocks(root):
-        if len(text) < SIBLING_PROSE_CHARS or element.tag in FRAME_TAGS:
+        if len(text) < SIBLING_PROSE_CHARS or is_blocked(element):
             continue
         if link_chars(element) >= len(text) * SIBLING_MAX_LINKS:
-            continue
-        if any(
-            a.tag in FRAME_TAGS or named_boilerplate(a) is not None
-            for a in element.iterancestors()
-            if a is not root and root in a.iterancestors()
-        ):
             continue
         total += len(text)
     return total
