@@ -115,8 +115,7 @@ def _body(
         container, how = content.main_container(work)
     extra = profile.boilerplate_patterns if profile else ()
     items = content.paragraph_items(container, extra) if container is not None else []
-    if title and items and items[0][0] == title:
-        items = items[1:]  # the headline repeated inside the article element
+    items = content.drop_head_lines(items, title)  # the headline, a kicker or the date inside the text's container
     paragraphs, original_source = sources.lift_source(items, url)
     paragraphs, byline = drop_credit_lines(paragraphs, site_names, host)
     original = twins.get(container) if container is not None else None

@@ -26,6 +26,7 @@ from archiver.extraction.boilerplate import (
     named_boilerplate,
     remove_never_text,
 )
+from archiver.extraction.dates import find_date
 from archiver.extraction.text import clean_whitespace
 
 # Where article text usually lives: a container matching one of these hints gets `BODY_XPATH_BONUS`; the
@@ -101,6 +102,13 @@ BLOCK_TAGS = frozenset(
 FINALISTS = 40  # containers whose link density is measured
 MIN_BLOCK_CHARS = 25  # shorter blocks (labels, dates, buttons) carry no evidence
 MIN_BODY_CHARS = 80
+# The article's header often sits inside the text's container: the headline again, a kicker ('BREAKING NEWS'), the
+# date. Among the first `HEAD_LINES` items, before the first real paragraph (`HEAD_PARAGRAPH_CHARS`), a line that
+# repeats the title, a short upper-case label, or a short line that is mostly a date is not text.
+HEAD_LINES = 5
+HEAD_PARAGRAPH_CHARS = 150
+HEAD_DATE_LINE_CHARS = 60
+HEAD_LABEL_CHARS = 30
 # JSON-LD articleBody replaces the text read from the page only when that text is clearly incomplete: shorter
 # than this share of the articleBody and (when not empty) contained in it. A longer articleBody is often the full
 # text plus captions, or a different edition, so a complete page text is kept.
@@ -109,7 +117,7 @@ JSON_LD_COVERAGE = 0.9
 # Sibling recovery: a sibling joins when it scores this share of the best container, or reads like prose.
 SIBLING_SHARE = 0.2
 # Climbing: the container's parent replaces it when it holds this much more prose (a story split into columns).
-CLIMB_SHARE = 1.0
+CLIMB_SHARE = 0.5
 CLIMB_LEVELS = 4
 WRAPPER_SLACK = 20  # a parent with at most this many more characters than its child is a bare wrapper
 SIBLING_PROSE_CHARS = 80
@@ -495,3 +503,19 @@ def json_ld_body_is_better(page_text: str, ld_text: str) -> bool:
     ld_words = set(_words(ld_text))
     page_words = _words(page_text)
     return sum(w in ld_words for w in page_words) >= len(page_words) * JSON_LD_COVERAGE
+
+
+def drop_head_lines(items: list[tuple[str, html.HtmlElement]], title: str | None) -> list[tuple[str, html.HtmlElement]]:
+    """Items without the article-header lines at their top (see `HEAD_LINES`)."""
+    folded_title = clean_whitespace(title).casefold() if title else None
+    kept: list[tuple[str, html.HtmlElement]] = []
+    for index, (text, element) in enumerate(items):
+        in_head = index < HEAD_LINES and not any(len(t) >= HEAD_PARAGRAPH_CHARS for t, _ in items[:index])
+        if in_head and (
+            (folded_title and text.casefold() == folded_title)
+            or (len(text) <= HEAD_LABEL_CHARS and text.isupper())
+            or (len(text) <= HEAD_DATE_LINE_CHARS and find_date(text) is not None)
+        ):
+            continue
+        kept.append((text, element))
+    return kept
