@@ -188,3 +188,42 @@ def test_url_date_gives_the_day_and_a_visible_date_of_that_day_the_time() -> Non
     page = f'<html><body><div class="wrap"><span class="post-date">Sidebar: 17 November 2019</span><div class="byline"><span class="posted-on">November 18, 2019 - 14:30</span></div>{body}</div></body></html>'
     article = _extract(page, "https://news.example.org/2019/11/18/water-works/")
     assert article["published_at"] == "2019-11-18T14:30:00+02:00"
+
+
+# --- authors --------------------------------------------------------------------------------------------------
+def _with(head: str = "", byline: str = "", texts: list[str] = EN_PARAGRAPHS) -> str:
+    return f"<html><head>{head}</head><body><div class='story'>{byline}{_paragraphs(texts)}</div></body></html>"
+
+
+def test_authors_from_meta_names_beyond_author() -> None:
+    for head in (
+        '<meta name="parsely-author" content="Amal Salem">',
+        '<meta name="sailthru.author" content="Amal Salem">',
+        '<meta name="DC.creator" content="Amal Salem">',
+    ):
+        article = _extract(_with(head))
+        assert (article["authors"], article["extraction"]["method"]["authors"]) == (["Amal Salem"], "meta")
+
+
+def test_authors_from_itemprop_and_byline_classes() -> None:
+    for byline in (
+        '<span itemprop="author"><span itemprop="name">Amal Salem</span></span>',
+        '<div class="article-byline">By Amal Salem</div>',
+        '<a class="author-name" href="/people/amal">Amal Salem</a>',
+    ):
+        assert _extract(_with(byline=byline))["authors"] == ["Amal Salem"]
+    arabic = _with(byline='<span class="writer">بقلم: سالم المبروك</span>', texts=AR_PARAGRAPHS)
+    assert _extract(arabic)["authors"] == ["سالم المبروك"]
+
+
+def test_staff_and_editorial_bylines_are_not_authors() -> None:
+    for head, byline, texts in (
+        ('<meta name="author" content="Coastal Times Staff">', "", EN_PARAGRAPHS),
+        ("", '<div class="byline">By CITY DESK</div>', EN_PARAGRAPHS),
+        ('<meta name="author" content="هيئة التحرير">', "", AR_PARAGRAPHS),
+        ("", '<span class="author">فريق التحرير</span>', AR_PARAGRAPHS),
+    ):
+        assert _extract(_with(head, byline, texts))["authors"] == []
+    ld = '{"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Amal Salem"}, {"@type": "Organization", "name": "Coastal Times"}]}'
+    head = f'<script type="application/ld+json">{ld}</script>'
+    assert _extract(_with(head))["authors"] == ["Amal Salem"]

@@ -16,8 +16,23 @@ from archiver.sites import SiteProfile
 BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+)?by\b|بقلم|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
 # Byline elements: rel=author, or a class word 'author', 'byline' or 'author-name' (a cheap substring filter in
 # XPath, the exact class word checked in Python).
-BYLINE_CANDIDATES = etree.XPath("//*[@rel='author' or contains(@class, 'author') or contains(@class, 'byline')]")
-BYLINE_CLASSES = frozenset({"author", "byline", "author-name"})
+BYLINE_CANDIDATES = etree.XPath(
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')"
+    " or contains(@class, 'writer')]"
+)
+BYLINE_CLASS = re.compile(
+    r"^(?:author|byline|writer)(?:[-_]{1,2}(?:name|link|title|info|names))?$|^[\w-]*[-_](?:author|byline)(?:[-_]{1,2}name)?$",
+    re.I,
+)
+# Meta names that carry the author, most trusted first (a value that is a URL is a profile page, not a name).
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl")
+# Bylines that sign for a desk or the whole outlet, not a person: 'Jerusalem Post Staff', 'هيئة التحرير'.
+ORGANISATION_BYLINE = re.compile(
+    r"(?:^|\s)(?:staff|staffers|reporters?|team|desk|newsroom|editors|editorial(?:\s+(?:staff|board|team))?|"
+    r"news\s+(?:desk|service|agency)|wire\s+services?)$|"
+    r"^(?:هيئة|أسرة|اسرة|فريق|قسم)\s+(?:ال)?(?:تحرير|أخبار|اخبار)|^المحرر(?:ة)?$|^التحرير$|^وكالات$",
+    re.I,
+)
 AUTHOR_SEPARATORS = re.compile(r"\s+(?:and|&|و)\s+|\s*،\s*", re.I)
 
 
@@ -33,11 +48,13 @@ def author_names(texts: list[str]) -> list[str]:
 def authors_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[list[str], str]:
     if obj and (names := jsonld.people(obj.get("author"))):
         return author_names(names), "json-ld"
-    names = [v for v in meta.get("author", []) + meta.get("article:author", []) if not v.startswith("http")]
-    if names:
-        return author_names(names), "meta"
+    for key in AUTHOR_META:
+        names = [v for v in meta.get(key, []) if not v.startswith(("http://", "https://", "@"))]
+        if names:
+            return author_names(names), "meta"
     for element in BYLINE_CANDIDATES(tree):
-        if element.get("rel") != "author" and not BYLINE_CLASSES & set((element.get("class") or "").split()):
+        by_class = any(BYLINE_CLASS.match(t) for t in (element.get("class") or "").split())
+        if element.get("rel") != "author" and element.get("itemprop") != "author" and not by_class:
             continue
         text = clean_whitespace(element.text_content())
         if text and len(text) <= 80 and (names := author_names([text])):
@@ -89,7 +106,7 @@ def site_names_of(
 def is_site_name(name: str, site_names: list[str], host: str) -> bool:
     key = _squash(name)
     labels = [label for label in host.lower().split(".") if label not in ("www", "en", "ar", "m")]
-    if not key or key in GENERIC_HANDLES or key in labels[:1]:
+    if not key or key in GENERIC_HANDLES or key in labels[:1] or ORGANISATION_BYLINE.search(clean_whitespace(name)):
         return True
     # 'Libya Herald reporters', 'المرصد' for 'صحيفة المرصد الليبية': the outlet's name inside, or inside it.
     squashed = [_squash(n) for n in site_names]
