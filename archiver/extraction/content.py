@@ -290,32 +290,46 @@ def _has_block_child(element: html.HtmlElement) -> bool:
     return any(isinstance(child.tag, str) and child.tag in BLOCK_TAGS for child in element)
 
 
-def _text_blocks(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, str]]:
-    """Elements that are one block of running text: paragraphs, and divs or cells holding text but no block."""
+def _loose_text(element: html.HtmlElement) -> tuple[str, int]:
+    """Text straight inside a container that also holds blocks (a legacy cell: text, <br>s, inline tags, then a
+    table), and how much of it is link text."""
+    parts = [element.text or ""]
+    links = 0
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            inline = child.text_content()
+            parts.append(inline)
+            links += len(inline) if child.tag == "a" else sum(len(a.text_content()) for a in child.iter("a"))
+        parts.append(child.tail or "")
+    return clean_whitespace(" ".join(parts)), links
+
+
+def _text_blocks(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, str, int, bool]]:
+    """(element, text, link characters, loose) for each block of running text: paragraphs, list items, divs or
+    cells holding text but no block, and the loose text of containers that hold blocks as well."""
     for element in root.iter(*TEXT_BLOCK_TAGS):
         if element.tag != "p" and _has_block_child(element):
-            # text straight inside a container with blocks (a <br>-separated legacy cell) still counts
-            loose = clean_whitespace(
-                (element.text or "") + " ".join(child.tail or "" for child in element if isinstance(child.tag, str))
-            )
+            loose, links = _loose_text(element)
             if len(loose) >= MIN_BLOCK_CHARS:
-                yield element, loose
+                yield element, loose, links, True
             continue
         text = clean_whitespace(element.text_content())
         if len(text) >= MIN_BLOCK_CHARS:
-            yield element, text
+            yield element, text, link_chars(element), False
 
 
 class _Scores:
     def __init__(self, root: html.HtmlElement) -> None:
         self.worth: dict[html.HtmlElement, float] = {}
-        for element, text in _text_blocks(root):
+        for element, text, links, loose in _text_blocks(root):
             worth = 1.0 + text.count(",") + text.count("،") + min(len(text) / 100, 3.0)
-            worth *= 1 - min(1.0, link_chars(element) / len(text))  # a menu item or a headline link is no evidence
+            worth *= 1 - min(1.0, links / len(text))  # a menu item or a headline link is no evidence
             if worth <= 0:
                 continue
-            if element.tag not in ("p", "li") and not _has_block_child(element):
-                self._add(element, worth)  # a text-only div is its own candidate as well
+            if element.tag not in ("p", "li"):
+                self._add(element, worth)  # a text-only div, or the loose text of a container, is its own candidate
+            if loose:
+                continue  # its parent is no nearer the text than the container itself
             parent = element.getparent()
             if element.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
                 parent = parent.getparent()  # a list item's text belongs to the block that holds the list
@@ -418,10 +432,10 @@ def _prose(root: html.HtmlElement) -> int:
         return blocked[element]
 
     total = 0
-    for element, text in _text_blocks(root):
+    for element, text, links, _loose in _text_blocks(root):
         if len(text) < SIBLING_PROSE_CHARS or is_blocked(element):
             continue
-        if link_chars(element) >= len(text) * SIBLING_MAX_LINKS:
+        if links >= len(text) * SIBLING_MAX_LINKS:
             continue
         total += len(text)
     return total
