@@ -13,6 +13,7 @@ scored on the full timestamp. Authors: trafilatura joins names with '; '.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -103,13 +104,15 @@ def aeb_main(folder: Path, rounds: int, rss_of: str | None) -> int:
     names = list(aeb.EXTRACTORS)
     if rss_of:
         for page in pages:
-            aeb.EXTRACTORS[rss_of](page)
+            with contextlib.suppress(Exception):  # scored as an empty body in the main run; memory counts here
+                aeb.EXTRACTORS[rss_of](page)
         print(_own_peak_kib())
         return 0
     for extractor in aeb.EXTRACTORS.values():  # warm imports and caches before timing
         extractor(pages[0])
     counts: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
     times: dict[str, list[list[float]]] = {name: [[] for _ in pages] for name in names}
+    failures = dict.fromkeys(names, 0)
     for round_number in range(rounds):
         for index, page in enumerate(pages):
             shift = (index + round_number) % len(names)
@@ -119,6 +122,7 @@ def aeb_main(folder: Path, rounds: int, rss_of: str | None) -> int:
                     text = aeb.EXTRACTORS[name](page)
                 except Exception:  # a peer that crashes on a page scores an empty body there
                     text = ""
+                    failures[name] += round_number == 0
                 times[name][index].append(time.perf_counter() - start)
                 if round_number == 0:
                     counts[name].append(aeb.page_counts(text, page.truth))
@@ -130,6 +134,9 @@ def aeb_main(folder: Path, rounds: int, rss_of: str | None) -> int:
         memory = aeb_rss(folder, name)
         print(f"{name:<28}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{medians[name] * 1000:>9.1f}{memory:>14.1f}")
     print(f"time ratio ours / trafilatura: {medians[names[0]] / medians['trafilatura']:.2f}")
+    for name in names:
+        if failures[name]:
+            print(f"{name}: raised on {failures[name]} pages (scored as empty bodies)")
     return 0
 
 
