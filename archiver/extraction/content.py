@@ -166,6 +166,8 @@ BOILERPLATE_LINES = (
     "In this article",
     "Posted in:",
     "Advertisement",
+    "Advert",
+    "This slideshow requires JavaScript",
     "Story continues below advertisement",
     "Continue reading below",
     "إعلان",
@@ -477,6 +479,8 @@ def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, floa
             continue
         if not isinstance(sibling.tag, str):
             continue
+        if sibling.tag == "article" or (best.tag == "article" and any(True for _ in sibling.iter("article"))):
+            continue  # another post of a listing or an endless-scroll page, not more of this one
         if _joins(sibling, best, final, threshold):
             (after if seen_best else before).append(sibling)
     for index, sibling in enumerate(before):
