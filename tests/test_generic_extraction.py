@@ -227,3 +227,14 @@ def test_staff_and_editorial_bylines_are_not_authors() -> None:
     ld = '{"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Amal Salem"}, {"@type": "Organization", "name": "Coastal Times"}]}'
     head = f'<script type="application/ld+json">{ld}</script>'
     assert _extract(_with(head))["authors"] == ["Amal Salem"]
+
+
+def test_the_name_inside_a_byline_wins_over_the_whole_byline_line() -> None:
+    for byline, texts, want in (
+        ('<p class="cb-byline">بواسطة <span class="author"><a rel="author" href="/a/s">سالم المبروك</a></span> في '
+         "<time>3 سبتمبر، 2018</time> في تقارير</p>", AR_PARAGRAPHS, ["سالم المبروك"]),
+        ('<div class="post-byline">Posted by <a rel="author" href="/a/s">Amal Salem</a> on Nov 18, 2019</div>',
+         EN_PARAGRAPHS, ["Amal Salem"]),
+        ('<div class="byline">By Amal Salem and John Smith | Nov 18, 2019</div>', EN_PARAGRAPHS, ["Amal Salem", "John Smith"]),
+    ):  # fmt: skip
+        assert _extract(_with(byline=byline, texts=texts))["authors"] == want

@@ -13,7 +13,9 @@ from archiver.extraction.text import clean_whitespace
 from archiver.extraction.titles import TITLE_SEPARATORS
 from archiver.sites import SiteProfile
 
-BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+)?by\b|بقلم|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
+BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+|posted\s+)?by\b|بقلم|بواسطة|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
+# A byline's date tail: 'Name on 3 September 2018', 'الاسم في 3 سبتمبر، 2018', 'Name | Nov 18, 2019'.
+BYLINE_DATE_TAIL = re.compile(r"\s+(?:on|في|updated|published)\s+(?=\d|[A-Z][a-z]{2})|\s+[|•·]\s+", re.I)
 # Byline elements: rel=author, or a class word 'author', 'byline' or 'author-name' (a cheap substring filter in
 # XPath, the exact class word checked in Python).
 BYLINE_CANDIDATES = etree.XPath(
@@ -40,7 +42,7 @@ def author_names(texts: list[str]) -> list[str]:
     """Names from byline texts: 'By A and B.' -> ['A', 'B']; prefixes and closing punctuation dropped."""
     names: list[str] = []
     for text in texts:
-        bare = BYLINE_PREFIX.sub("", clean_whitespace(text)).strip(" .,:;-–|")
+        bare = BYLINE_DATE_TAIL.split(BYLINE_PREFIX.sub("", clean_whitespace(text)))[0].strip(" .,:;-–|")
         names += [n.strip(" .,:;-–|") for n in AUTHOR_SEPARATORS.split(bare) if n.strip(" .,:;-–|")]
     return names
 
@@ -52,10 +54,17 @@ def authors_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: htm
         names = [v for v in meta.get(key, []) if not v.startswith(("http://", "https://", "@"))]
         if names:
             return author_names(names), "meta"
-    for element in BYLINE_CANDIDATES(tree):
-        by_class = any(BYLINE_CLASS.match(t) for t in (element.get("class") or "").split())
-        if element.get("rel") != "author" and element.get("itemprop") != "author" and not by_class:
-            continue
+    bylines = [
+        element
+        for element in BYLINE_CANDIDATES(tree)
+        if element.get("rel") == "author"
+        or element.get("itemprop") == "author"
+        or any(BYLINE_CLASS.match(t) for t in (element.get("class") or "").split())
+    ]
+    found = set(bylines)
+    for element in bylines:
+        if any(inner in found for inner in element.iterdescendants()):
+            continue  # 'By <span class="author">Name</span> on <date>': the inner element holds the name alone
         text = clean_whitespace(element.text_content())
         if text and len(text) <= 80 and (names := author_names([text])):
             return names, "html"
