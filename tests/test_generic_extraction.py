@@ -238,3 +238,15 @@ def test_the_name_inside_a_byline_wins_over_the_whole_byline_line() -> None:
         ('<div class="byline">By Amal Salem and John Smith | Nov 18, 2019</div>', EN_PARAGRAPHS, ["Amal Salem", "John Smith"]),
     ):  # fmt: skip
         assert _extract(_with(byline=byline, texts=texts))["authors"] == want
+
+
+def test_day_month_year_separated_by_dashes_or_slashes() -> None:
+    from archiver.extraction.dates import find_date
+
+    for text, want in (
+        ("الأحد، 14 - الحرث - 1374 و.ر", "2006-11-14"),
+        ("الجمعة 5 / الفاتح / 1376 و.ر", "2008-09-05"),
+        ("Friday 18-November-2019", "2019-11-18"),
+    ):
+        found = find_date(text)
+        assert found is not None and found.date().isoformat() == want
