@@ -418,40 +418,45 @@ def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str
     return best, ("density" if hint is None else f"xpath:{hint}")
 
 
-def _prose(root: html.HtmlElement) -> int:
-    """Characters of prose under `root`: paragraphs and text-only blocks long enough and with few links, outside
-    frame tags and blocks named boilerplate."""
-    blocked: dict[html.HtmlElement, bool] = {root: False}
+class _Prose:
+    """Characters of prose under an element: paragraphs and text-only blocks long enough and with few links, not
+    inside a frame tag or a block named boilerplate below that element. Built once over the highest element the
+    climb can reach, then answered for each step by the blocks' ancestor chains."""
 
-    def is_blocked(element: html.HtmlElement) -> bool:
-        if element not in blocked:
-            parent = element.getparent()
-            blocked[element] = (
-                element.tag in FRAME_TAGS
-                or named_boilerplate(element) is not None
-                or (parent is not None and is_blocked(parent))
-            )
-        return blocked[element]
+    def __init__(self, top: html.HtmlElement) -> None:
+        self.chains: list[tuple[dict[html.HtmlElement, int], int, int]] = []  # (positions, first blocked, chars)
+        for element, text, links, _loose in _text_blocks(top):
+            if len(text) < SIBLING_PROSE_CHARS or links >= len(text) * SIBLING_MAX_LINKS:
+                continue
+            positions: dict[html.HtmlElement, int] = {}
+            first_blocked = -1
+            for index, node in enumerate([element, *element.iterancestors()]):
+                positions[node] = index
+                if first_blocked < 0 and (node.tag in FRAME_TAGS or named_boilerplate(node) is not None):
+                    first_blocked = index
+                if node is top:
+                    break
+            self.chains.append((positions, first_blocked if first_blocked >= 0 else len(positions), len(text)))
 
-    total = 0
-    for element, text, links, _loose in _text_blocks(root):
-        if len(text) < SIBLING_PROSE_CHARS or is_blocked(element):
-            continue
-        if links >= len(text) * SIBLING_MAX_LINKS:
-            continue
-        total += len(text)
-    return total
+    def under(self, root: html.HtmlElement) -> int:
+        return sum(chars for positions, blocked, chars in self.chains if blocked >= positions.get(root, blocked + 1))
 
 
 def _climb(best: html.HtmlElement) -> html.HtmlElement:
     """A story split over several sibling blocks (a column per few paragraphs, cards, an inline ad between two
     text blocks): go up while the parent holds much more prose than the container, and no second article."""
-    prose = _prose(best)
+    top = best
+    for _level in range(CLIMB_LEVELS):
+        if (parent := top.getparent()) is None or parent.tag in ("body", "html"):
+            break
+        top = parent
+    prose_of = _Prose(top)
+    prose = prose_of.under(best)
     levels = 0
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html") and levels < CLIMB_LEVELS:
         if parent.tag in FRAME_TAGS or named_boilerplate(parent) == "always":
             break
-        wider = _prose(parent)
+        wider = prose_of.under(parent)
         if wider < prose * (1 + CLIMB_SHARE) or _link_density(parent) > SIBLING_MAX_LINKS:
             own = len(clean_whitespace(best.text_content()))
             if len(clean_whitespace(parent.text_content())) > own + WRAPPER_SLACK:
