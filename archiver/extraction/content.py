@@ -355,16 +355,18 @@ class _Scores:
 
     def _framed(self, element: html.HtmlElement) -> float:
         """The factor the element's place gives: inside comments/related, inside a frame tag, or neither."""
-        if element in self.lineage:
-            return self.lineage[element]
-        if named_boilerplate(element) == "always":
-            factor = NEVER_STORY_FACTOR
-        else:
-            parent = element.getparent()
-            factor = self._framed(parent) if parent is not None else 1.0
-            if element.tag in FRAME_TAGS:
+        pending = []
+        node: html.HtmlElement | None = element
+        while node is not None and node not in self.lineage:  # iterative: page depth is the page's choice
+            pending.append(node)
+            node = node.getparent()
+        factor = self.lineage[node] if node is not None else 1.0
+        for node in reversed(pending):
+            if named_boilerplate(node) == "always":
+                factor = NEVER_STORY_FACTOR
+            elif node.tag in FRAME_TAGS:
                 factor = min(factor, FRAMED_FACTOR)
-        self.lineage[element] = factor
+            self.lineage[node] = factor
         return factor
 
 
