@@ -1,15 +1,15 @@
-"""Main-content heuristics: find the element that holds the article text and read its paragraphs.
+"""Main-content heuristics: find the element that holds the article text.
 
 The method is the published one of readability-style extractors, with trafilatura's recall in mind:
-1. every block of running text (a paragraph, a text-only div or cell) scores by its length and commas, and passes
-   its score to its parent and, halved, to its grandparent; class names and tags weigh containers up or down
-   (`CLASS_WEIGHTS`, `TAG_WEIGHTS`), the usual article containers (`BODY_XPATHS`) get a bonus;
+1. every block of running text (a paragraph, a list item, a text-only div or cell, loose text beside blocks)
+   scores by its length and commas, discounted by its own links, and passes its score to its parent and, halved,
+   to its grandparent; tag and class names weigh containers up or down (`TAG_WEIGHTS`, `POSITIVE_NAMES`,
+   `NEGATIVE_NAMES`), the usual article containers (`BODY_HINTS`) get a bonus;
 2. a container's score is discounted by its link density; the best one is the article's container;
-3. siblings the container missed (a lead paragraph, a second text block after an inline ad) are recovered when
-   they score near it or read like prose;
+3. a story split over sibling blocks is joined: the container climbs to a parent holding much more prose, and
+   siblings that score near it or read like prose are taken in;
 4. boilerplate blocks inside are cut by name AND density (`boilerplate.py`), never the container itself;
-5. the text is read block by block (paragraphs, headings, lists, quotes, text-only divs and cells, <br> runs),
-   and lines that are navigation in disguise are dropped.
+5. `paragraphs.py` reads the text block by block and drops the lines that are not article text.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lxml import etree, html
+from lxml import html
 
 from archiver.extraction.boilerplate import (
     FRAME_TAGS,
@@ -26,8 +26,10 @@ from archiver.extraction.boilerplate import (
     named_boilerplate,
     remove_never_text,
 )
-from archiver.extraction.dates import find_date
+from archiver.extraction.paragraphs import BLOCK_TAGS, drop_head_lines, paragraph_items
 from archiver.extraction.text import clean_whitespace
+
+__all__ = ["drop_head_lines", "json_ld_body_is_better", "main_container", "paragraph_items", "strip_boilerplate"]
 
 # Where article text usually lives: a container matching one of these hints gets `BODY_XPATH_BONUS`; the
 # extraction method names the hint by its index ('xpath:N', the XPath each stands for noted beside it).
@@ -91,24 +93,9 @@ FRAMED_FACTOR = 0.5
 NEVER_STORY_FACTOR = 0.1
 # Elements whose text counts as one running-text block when they hold no other block.
 TEXT_BLOCK_TAGS = frozenset({"p", "pre", "td", "blockquote", "div", "section", "article", "dd", "li"})
-BLOCK_TAGS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt",
-        "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-        "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
-        "tr", "ul", "caption",
-    }
-)  # fmt: skip
 FINALISTS = 40  # containers whose link density is measured
 MIN_BLOCK_CHARS = 25  # shorter blocks (labels, dates, buttons) carry no evidence
 MIN_BODY_CHARS = 80
-# The article's header often sits inside the text's container: the headline again, a kicker ('BREAKING NEWS'), the
-# date. Among the first `HEAD_LINES` items, before the first real paragraph (`HEAD_PARAGRAPH_CHARS`), a line that
-# repeats the title, a short upper-case label, or a short line that is mostly a date is not text.
-HEAD_LINES = 5
-HEAD_PARAGRAPH_CHARS = 150
-HEAD_DATE_LINE_CHARS = 60
-HEAD_LABEL_CHARS = 30
 # JSON-LD articleBody replaces the text read from the page only when that text is clearly incomplete: shorter
 # than this share of the articleBody and (when not empty) contained in it. A longer articleBody is often the full
 # text plus captions, or a different edition, so a complete page text is kept.
@@ -122,158 +109,12 @@ CLIMB_LEVELS = 4
 WRAPPER_SLACK = 20  # a parent with at most this many more characters than its child is a bare wrapper
 SIBLING_PROSE_CHARS = 80
 SIBLING_MAX_LINKS = 0.25
-# A paragraph whose text is at least this share links is navigation (a 'read also' headline, a tag row).
-PARAGRAPH_MAX_LINKS = 0.5
-PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote", "li", "pre"})
-# Paragraphs that are navigation in disguise. Prefixes start a 'read also' line that goes on with a headline;
-# whole lines are buttons and headings that are nothing else (SITES.md §3). RSS footers ('The post ... appeared
-# first on ...') are source lines: sources.py lifts them into original_source.
-BOILERPLATE_PREFIXES = (
-    "اقرأ أيضا",
-    "اقرأ أيضاً",
-    "إقرأ أيضا",
-    "إقرأ أيضاً",
-    "اقرأ ايضا",
-    "طالع أيضا",
-    "شاهد أيضا",
-    "Read also",
-    "Read more:",
-    "See also:",
-    "Related:",
-)
-BOILERPLATE_LINES = (
-    "أخبار ذات صلة",
-    "مقالات ذات صلة",
-    "زر الذهاب إلى الأعلى",
-    "اترك تعليقاً",
-    "اترك تعليقا",
-    "شارك",
-    "شارك الخبر",
-    "شارك هذا المقال",
-    "Read more",
-    "Read More »",
-    "Related Articles",
-    "Related",
-    "Related Topics",
-    "Share this",
-    "Share",
-    "Back to top button",
-    "Show More",
-    "More Posts",
-    "Send Us A Message",
-    "Post image",
-    "Blog Archives",
-    "In this article",
-    "Posted in:",
-    "Advertisement",
-    "Advert",
-    "This slideshow requires JavaScript",
-    "Story continues below advertisement",
-    "Continue reading below",
-    "إعلان",
-    "مساحة إعلانية",
-)
-# Known Libyan boilerplate lines (SITES.md §3), anywhere in a paragraph's start: promos, wire trailers, op-ed
-# disclaimers, theme labels. Site profiles add their own.
-KNOWN_BOILERPLATE = re.compile(
-    r"^(?:اضغط هنا للإطلاع على العدد|اضغط هنا للاطلاع على العدد|\(وال\s*[–-]|=\.\.\.\s*Read more|Pulbished on:|"
-    r"How to submit an Op-Ed|The views expressed in Op-Ed pieces|RELATED ARTICLES|MORE FROM AUTHOR|WTV_Frequency|"
-    r"alwasat radio|تابعونا على|تابعوا آخر الأخبار)",
-    re.I,
-)
-BOILERPLATE_PARAGRAPH = re.compile(
-    "^(?:"
-    + "|".join(re.escape(p) for p in BOILERPLATE_PREFIXES)
-    + ")|^(?:"
-    + "|".join(re.escape(line) for line in BOILERPLATE_LINES)
-    + r")\s*[:.…]?\s*$",
-    re.I,
-)
-
-
-def _is_noise(text: str, extra_boilerplate: tuple[re.Pattern[str], ...]) -> bool:
-    return bool(
-        BOILERPLATE_PARAGRAPH.match(text)
-        or KNOWN_BOILERPLATE.match(text)
-        or any(p.search(text) for p in extra_boilerplate)
-    )
 
 
 def strip_boilerplate(root: html.HtmlElement) -> None:
     """Remove non-content subtrees under a container in place (on a copy the caller owns); the container stays."""
     remove_never_text(root)
     cut_boilerplate(root)
-
-
-class _Reader:
-    """Reads a container's text as blocks: each block-level element, <br> run or loose text between blocks is one
-    paragraph, with the number of its characters that are link text."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, html.HtmlElement, int]] = []
-        self._parts: list[str] = []
-        self._link_parts: list[str] = []
-        self._owner: list[html.HtmlElement] = []
-        self._in_link = 0
-        self._in_paragraph = 0
-
-    def _add(self, text: str | None) -> None:
-        if text:
-            self._parts.append(text)
-            if self._in_link:
-                self._link_parts.append(text)
-
-    def flush(self) -> None:
-        text = clean_whitespace("".join(self._parts))
-        if text and self._owner:
-            links = len(clean_whitespace("".join(self._link_parts)))
-            self.items.append((text, self._owner[-1], links))
-        self._parts, self._link_parts = [], []
-
-    def read(self, container: html.HtmlElement) -> list[tuple[str, html.HtmlElement, int]]:
-        self._owner = [container]
-        for event, element in etree.iterwalk(container, events=("start", "end")):
-            tag = element.tag if isinstance(element.tag, str) else ""
-            if event == "start":
-                if tag in BLOCK_TAGS and element is not container:
-                    self.flush()
-                    self._owner.append(element)
-                if tag == "br" and not self._in_paragraph:
-                    self.flush()
-                elif tag == "br":
-                    self._add(" ")
-                if tag == "a":
-                    self._in_link += 1
-                if tag == "p":
-                    self._in_paragraph += 1
-                if tag:
-                    self._add(element.text)
-            else:
-                if tag == "a":
-                    self._in_link -= 1
-                if tag == "p":
-                    self._in_paragraph -= 1
-                if tag in BLOCK_TAGS and element is not container:
-                    self.flush()
-                    self._owner.pop()
-                if element is not container:
-                    self._add(element.tail)
-        self.flush()
-        return self.items
-
-
-def paragraph_items(
-    container: html.HtmlElement, extra_boilerplate: tuple[re.Pattern[str], ...] = ()
-) -> list[tuple[str, html.HtmlElement]]:
-    """(text, element) per paragraph in document order, navigation lines and link rows dropped."""
-    out: list[tuple[str, html.HtmlElement]] = []
-    for text, element, links in _Reader().read(container):
-        if links >= len(text) * PARAGRAPH_MAX_LINKS and (element.tag != "p" or len(text) < SIBLING_PROSE_CHARS):
-            continue
-        if _is_noise(text, extra_boilerplate):
-            continue
-        out.append((text, element))
-    return out
 
 
 def _class_weight(element: html.HtmlElement) -> float:
@@ -528,19 +369,3 @@ def json_ld_body_is_better(page_text: str, ld_text: str) -> bool:
     ld_words = set(_words(ld_text))
     page_words = _words(page_text)
     return sum(w in ld_words for w in page_words) >= len(page_words) * JSON_LD_COVERAGE
-
-
-def drop_head_lines(items: list[tuple[str, html.HtmlElement]], title: str | None) -> list[tuple[str, html.HtmlElement]]:
-    """Items without the article-header lines at their top (see `HEAD_LINES`)."""
-    folded_title = clean_whitespace(title).casefold() if title else None
-    kept: list[tuple[str, html.HtmlElement]] = []
-    for index, (text, element) in enumerate(items):
-        in_head = index < HEAD_LINES and not any(len(t) >= HEAD_PARAGRAPH_CHARS for t, _ in items[:index])
-        if in_head and (
-            (folded_title and text.casefold() == folded_title)
-            or (len(text) <= HEAD_LABEL_CHARS and text.isupper())
-            or (len(text) <= HEAD_DATE_LINE_CHARS and find_date(text) is not None)
-        ):
-            continue
-        kept.append((text, element))
-    return kept
