@@ -142,6 +142,8 @@ def named_boilerplate(element: html.HtmlElement) -> str | None:
     if element.tag in ("article", "main", "body", "html") or element.get("itemprop") == "articleBody":
         return None
     tokens = _tokens(element)
+    if not tokens:
+        return "maybe" if element.tag in FRAME_TAGS else None
     if CONTENT_TOKENS.intersection(t.lower() for t in tokens):
         return None
     named = [t for t in tokens if BOILERPLATE_TOKEN.match(t) and not NOT_BOILERPLATE_TOKEN.search(t)]
@@ -156,19 +158,27 @@ def link_chars(element: html.HtmlElement) -> int:
     return sum(len(clean_whitespace(a.text_content())) for a in element.iter("a"))
 
 
-# Elements a reader never sees: the `hidden` attribute, inline display:none / visibility:hidden, aria-hidden blocks.
-HIDDEN = etree.XPath(
-    ".//*[@hidden or contains(translate(@style, 'DISPLAYNOE ', 'displaynoe'), 'display:none')"
-    " or contains(translate(@style, 'VISBLTYHDN ', 'visbltyhdn'), 'visibility:hidden')"
-    " or (@aria-hidden='true' and not(self::span or self::i or self::em or self::b or self::a))]"
-)
+# Elements a reader never sees: the `hidden` attribute, inline display:none / visibility:hidden, aria-hidden blocks
+# (aria-hidden on inline icons and links is decoration around visible text, so those stay).
+HIDDEN_CANDIDATES = etree.XPath(".//*[@hidden or @aria-hidden='true' or @style]")
+HIDDEN_STYLES = ("display:none", "visibility:hidden")
+ARIA_HIDDEN_INLINE = frozenset({"span", "i", "em", "b", "a", "strong", "small"})
+
+
+def _hidden(element: html.HtmlElement) -> bool:
+    if element.get("hidden") is not None:
+        return True
+    style = element.get("style")
+    if style and any(rule in style.replace(" ", "").lower() for rule in HIDDEN_STYLES):
+        return True
+    return element.get("aria-hidden") == "true" and element.tag not in ARIA_HIDDEN_INLINE
 
 
 def remove_never_text(root: html.HtmlElement) -> None:
     """Remove tags that never hold article text, and elements hidden from the reader."""
     etree.strip_elements(root, *NEVER_TEXT_TAGS, with_tail=False)
-    for element in HIDDEN(root):
-        if element.getparent() is not None and element is not root:
+    for element in HIDDEN_CANDIDATES(root):
+        if _hidden(element) and element.getparent() is not None and element is not root:
             _remove_keeping_tail(element)
 
 

@@ -143,8 +143,12 @@ def _loose_text(element: html.HtmlElement) -> tuple[str, int]:
             inline = child.text_content()
             parts.append(inline)
             links += len(inline) if child.tag == "a" else sum(len(a.text_content()) for a in child.iter("a"))
-        parts.append(child.tail or "")
-    return clean_whitespace(" ".join(parts)), links
+        if child.tail:
+            parts.append(child.tail)
+    text = " ".join(parts)
+    if text.isspace() or not text:
+        return "", 0  # the usual case: a wrapper of blocks with nothing but indentation between them
+    return clean_whitespace(text), links
 
 
 def _text_blocks(root: html.HtmlElement) -> Iterator[tuple[html.HtmlElement, str, int, bool]]:
