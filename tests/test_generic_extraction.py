@@ -250,3 +250,12 @@ def test_day_month_year_separated_by_dashes_or_slashes() -> None:
     ):
         found = find_date(text)
         assert found is not None and found.date().isoformat() == want
+
+
+def test_a_time_element_is_trusted_before_the_url_date() -> None:
+    page = f'<html><body><div class="story"><time datetime="2019-11-19T08:15:00+01:00">19 Nov</time>{_paragraphs(EN_PARAGRAPHS)}</div></body></html>'
+    article = _extract(page, "https://news.example.org/2019/11/18/water-works/")
+    assert (article["published_at"], article["extraction"]["method"]["published_at"]) == (
+        "2019-11-19T08:15:00+01:00",
+        "html-time",
+    )

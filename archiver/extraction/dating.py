@@ -119,10 +119,10 @@ def dates_of(
     visible = _visible(tree, body_container, find_date, parse_date)
     first_visible = next(visible, None)
     from_url = url_date(url)
+    if first_visible and first_visible[1] == "html-time":
+        return iso(first_visible[0]), None, first_visible[1]
     if from_url is not None:
         # The URL gives the day; a visible date of that same day adds the time.
-        if first_visible and first_visible[1] == "html-time" and first_visible[0].date() == from_url.date():
-            return iso(first_visible[0]), None, first_visible[1]
         for published, how in ([first_visible] if first_visible else []) + list(visible):
             if published.date() == from_url.date():
                 return iso(published), None, how
