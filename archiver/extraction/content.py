@@ -256,10 +256,11 @@ def main_container(root: html.HtmlElement) -> tuple[html.HtmlElement | None, str
     best, final = _best(root)
     if best is None or final[best] <= 0:
         return None, "density"
+    reference = final[best]  # what the story scored, the yardstick for its siblings after a climb
     if best.tag in ("p", "pre", "blockquote") and best.getparent() is not None:
         best = best.getparent()
     best = _climb(best)
-    _recover_siblings(best, final)
+    _recover_siblings(best, final, reference)
     cut_boilerplate(best)
     hint = body_hint(best)
     return best, ("density" if hint is None else f"xpath:{hint}")
@@ -316,12 +317,12 @@ def _climb(best: html.HtmlElement) -> html.HtmlElement:
     return best
 
 
-def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, float]) -> None:
+def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, float], reference: float) -> None:
     """Move into `best` the siblings that belong to the story: scored near it, or prose paragraphs."""
     parent = best.getparent()
     if parent is None:
         return
-    threshold = max(2.0, final.get(best, 0.0) * SIBLING_SHARE)
+    threshold = max(2.0, reference * SIBLING_SHARE)
     before: list[html.HtmlElement] = []
     after: list[html.HtmlElement] = []
     seen_best = False
@@ -333,7 +334,7 @@ def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, floa
             continue
         if sibling.tag == "article" or (best.tag == "article" and any(True for _ in sibling.iter("article"))):
             continue  # another post of a listing or an endless-scroll page, not more of this one
-        if _joins(sibling, best, final, threshold):
+        if _joins(sibling, best, final, reference, threshold):
             (after if seen_best else before).append(sibling)
     for index, sibling in enumerate(before):
         best.insert(index, sibling)
@@ -342,13 +343,13 @@ def _recover_siblings(best: html.HtmlElement, final: dict[html.HtmlElement, floa
 
 
 def _joins(
-    sibling: html.HtmlElement, best: html.HtmlElement, final: dict[html.HtmlElement, float], threshold: float
+    sibling: html.HtmlElement,
+    best: html.HtmlElement,
+    final: dict[html.HtmlElement, float],
+    reference: float,
+    threshold: float,
 ) -> bool:
-    bonus = (
-        final.get(best, 0.0) * SIBLING_SHARE
-        if sibling.get("class") and sibling.get("class") == best.get("class")
-        else 0.0
-    )
+    bonus = reference * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == best.get("class") else 0.0
     if final.get(sibling, 0.0) + bonus >= threshold:
         return True
     if sibling.tag != "p":
