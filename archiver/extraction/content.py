@@ -352,8 +352,8 @@ def _joins(
     bonus = reference * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == best.get("class") else 0.0
     if final.get(sibling, 0.0) + bonus >= threshold:
         return True
-    if sibling.tag != "p":
-        return False
+    if sibling.tag not in ("p", "blockquote", "pre") and (sibling.tag != "div" or _has_block_child(sibling)):
+        return False  # only a paragraph or a text-only block can join on its own text
     text = clean_whitespace(sibling.text_content())
     density = _link_density(sibling)
     if len(text) >= SIBLING_PROSE_CHARS and density < SIBLING_MAX_LINKS:
