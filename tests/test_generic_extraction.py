@@ -3,9 +3,14 @@ own text, in English and Arabic."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from archiver.extraction.article import extract_article
+from archiver.extraction.text import clean_whitespace
 
 AR_PARAGRAPHS = [
     "أعلنت بلدية المدينة الساحلية عن خطة جديدة لصيانة شبكة المياه في الأحياء القديمة، تبدأ الأسبوع المقبل وتستمر ثلاثة أشهر.",
@@ -259,3 +264,9 @@ def test_a_time_element_is_trusted_before_the_url_date() -> None:
         "2019-11-19T08:15:00+01:00",
         "html-time",
     )
+
+
+@given(st.text())
+def test_whitespace_collapsing_matches_the_regex_definition(text: str) -> None:
+    # content_hash depends on it: the fast form must collapse exactly what r"\s+" matches
+    assert clean_whitespace(text) == re.sub(r"\s+", " ", text).strip()

@@ -6,7 +6,6 @@ import hashlib
 import re
 import unicodedata
 
-_SPACE = re.compile(r"\s+")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
