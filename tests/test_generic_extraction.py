@@ -270,3 +270,13 @@ def test_a_time_element_is_trusted_before_the_url_date() -> None:
 def test_whitespace_collapsing_matches_the_regex_definition(text: str) -> None:
     # content_hash depends on it: the fast form must collapse exactly what r"\s+" matches
     assert clean_whitespace(text) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_microdata_date_published_without_a_content_attribute() -> None:
+    for markup, want in (
+        ('<span itemprop="datePublished">18 نوفمبر 2019</span>', "2019-11-18T00:00:00+02:00"),
+        ('<time itemprop="datePublished" datetime="2019-11-18T09:30:00Z">Monday</time>', "2019-11-18T09:30:00+00:00"),
+    ):
+        page = f'<html><body><div class="story">{markup}{_paragraphs(AR_PARAGRAPHS)}</div><span class="date">منذ ساعتين</span></body></html>'
+        article = _extract(page, headers=DATE_HEADER)
+        assert (article["published_at"], article["extraction"]["method"]["published_at"]) == (want, "microdata")

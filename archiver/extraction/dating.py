@@ -1,10 +1,10 @@
 """Publication and update dates, layer by layer, and the capture time relative dates count back from.
 
-Order of trust: JSON-LD, then the page's date meta (`PUBLISHED_META`, in that order), then the page's visible dates:
-<time> elements, a date in the URL, date-classed elements near the text, a dateline at the top of the text. An
-absolute date anywhere among the visible ones beats a relative one ('منذ ساعتين', 'yesterday'): only when no layer
-holds an absolute date is a relative one counted back from the capture time. The capture time and HTTP headers
-are never a date themselves.
+Order of trust: JSON-LD, then the page's date meta (`PUBLISHED_META`, in that order) and microdata, then the
+page's visible dates: <time> elements, a date in the URL, date-classed elements near the text, a dateline at the
+top of the text. An absolute date anywhere among the visible ones beats a relative one ('منذ ساعتين',
+'yesterday'): only when no layer holds an absolute date is a relative one counted back from the capture time. The
+capture time and HTTP headers are never a date themselves.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ PUBLISHED_META = (
     "release_date",
 )
 MODIFIED_META = ("article:modified_time", "datemodified", "og:updated_time", "dcterms.modified", "last-modified")
+# Microdata without a content attribute (meta values already hold those): <time itemprop="datePublished"
+# datetime=...>, <span itemprop="datePublished">18 November 2019</span>.
+MICRODATA_PUBLISHED = etree.XPath("//*[@itemprop='datePublished' and not(@content)]")
 DATE_CLASS = etree.XPath(
     ".//*[contains(@class, 'date') or contains(@class, 'time') or contains(@class, 'publish')"
     " or contains(@class, 'posted')]"
@@ -106,7 +109,7 @@ def dates_of(
     reference: datetime | None = None,
     url: str = "",
 ) -> tuple[str | None, str | None, str]:
-    """Publication and update dates, and the layer that gave them ('json-ld', 'meta', 'html-time', 'url',
+    """Publication and update dates, and the layer that gave them ('json-ld', 'meta', 'microdata', 'html-time', 'url',
     'html-date-class', 'dateline', or 'relative:<layer>' for a date counted back from `reference`, the capture time)."""
     if obj and (raw := jsonld.text_of(obj.get("datePublished"))) and (published := parse_date(raw)):
         modified = jsonld.text_of(obj.get("dateModified"))
@@ -116,6 +119,10 @@ def dates_of(
             if published := parse_date(raw_meta):
                 modified = first(meta, *MODIFIED_META)
                 return iso(published), iso(parse_date(modified) if modified else None), "meta"
+    for element in MICRODATA_PUBLISHED(tree):
+        value = element.get("datetime") or clean_whitespace(element.text_content())
+        if value and (published := parse_date(value)):
+            return iso(published), None, "microdata"
     visible = _visible(tree, body_container, find_date, parse_date)
     first_visible = next(visible, None)
     from_url = url_date(url)
