@@ -280,3 +280,14 @@ def test_microdata_date_published_without_a_content_attribute() -> None:
         page = f'<html><body><div class="story">{markup}{_paragraphs(AR_PARAGRAPHS)}</div><span class="date">منذ ساعتين</span></body></html>'
         article = _extract(page, headers=DATE_HEADER)
         assert (article["published_at"], article["extraction"]["method"]["published_at"]) == (want, "microdata")
+
+
+def test_an_outlet_name_in_meta_author_gives_way_to_the_byline() -> None:
+    for head, byline, texts, want in (
+        ('<meta property="og:site_name" content="Coastal Times"><meta name="author" content="Coastal Times">',
+         '<div class="byline">By Amal Salem</div>', EN_PARAGRAPHS, ["Amal Salem"]),
+        ('<meta name="author" content="هيئة التحرير">', '<span class="author">بقلم: سالم المبروك</span>', AR_PARAGRAPHS,
+         ["سالم المبروك"]),
+    ):  # fmt: skip
+        article = _extract(_with(head, byline, texts))
+        assert (article["authors"], article["extraction"]["method"]["authors"]) == (want, "html")

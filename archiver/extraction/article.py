@@ -146,7 +146,7 @@ def extract_from_page(
         title, method["title"] = strip_site_name(ruled, site_names), layer
     elif title:
         title = strip_site_name(title, site_names)
-    authors, method["authors"] = authors_of(obj, meta, tree)
+    authors, method["authors"] = authors_of(obj, meta, tree, lambda name: not is_site_name(name, site_names, host))
     if profile and (names := rules.all_texts(tree, profile, "authors")):
         authors, method["authors"] = author_names(names), layer
     authors = [a for a in authors if not is_site_name(a, site_names, host)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree, html
@@ -47,13 +48,20 @@ def author_names(texts: list[str]) -> list[str]:
     return names
 
 
-def authors_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[list[str], str]:
-    if obj and (names := jsonld.people(obj.get("author"))):
-        return author_names(names), "json-ld"
+def authors_of(
+    obj: dict[str, Any] | None,
+    meta: dict[str, list[str]],
+    tree: html.HtmlElement,
+    is_person: Callable[[str], bool] = lambda name: True,
+) -> tuple[list[str], str]:
+    """Author names and the layer that gave them. A layer whose names all fail `is_person` (the outlet's own name
+    in meta author, a desk byline) gives way to the next one."""
+    if obj and (names := [n for n in author_names(jsonld.people(obj.get("author"))) if is_person(n)]):
+        return names, "json-ld"
     for key in AUTHOR_META:
-        names = [v for v in meta.get(key, []) if not v.startswith(("http://", "https://", "@"))]
-        if names:
-            return author_names(names), "meta"
+        values = [v for v in meta.get(key, []) if not v.startswith(("http://", "https://", "@"))]
+        if names := [n for n in author_names(values) if is_person(n)]:
+            return names, "meta"
     bylines = [
         element
         for element in BYLINE_CANDIDATES(tree)
@@ -66,7 +74,7 @@ def authors_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: htm
         if any(inner in found for inner in element.iterdescendants()):
             continue  # 'By <span class="author">Name</span> on <date>': the inner element holds the name alone
         text = clean_whitespace(element.text_content())
-        if text and len(text) <= 80 and (names := author_names([text])):
+        if text and len(text) <= 80 and (names := [n for n in author_names([text]) if is_person(n)]):
             return names, "html"
     return [], "none"
 
