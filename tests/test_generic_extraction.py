@@ -291,3 +291,14 @@ def test_an_outlet_name_in_meta_author_gives_way_to_the_byline() -> None:
     ):  # fmt: skip
         article = _extract(_with(head, byline, texts))
         assert (article["authors"], article["extraction"]["method"]["authors"]) == (want, "html")
+
+
+def test_bylines_of_other_posts_never_stand_in_for_the_outlet_byline() -> None:
+    page = (
+        '<html><head><meta property="og:site_name" content="المرصد"></head><body>'
+        '<div class="story"><div class="byline"><a href="/author/almarsad/">المرصد</a></div>'
+        f"{_paragraphs(AR_PARAGRAPHS)}</div>"
+        '<ul class="sidebar-posts"><li><div class="byline">12 مارس، 2023</div><a href="/p/2">خبر آخر</a></li>'
+        '<li><div class="byline">بقلم سالم المبروك</div><a href="/p/3">مقال آخر</a></li></ul></body></html>'
+    )
+    assert _extract(page)["authors"] == []

@@ -74,8 +74,11 @@ def authors_of(
         if any(inner in found for inner in element.iterdescendants()):
             continue  # 'By <span class="author">Name</span> on <date>': the inner element holds the name alone
         text = clean_whitespace(element.text_content())
-        if text and len(text) <= 80 and (names := [n for n in author_names([text]) if is_person(n)]):
-            return names, "html"
+        if not text or len(text) > 80 or not (names := author_names([text])):
+            continue
+        # The first byline with names is the article's own; later ones belong to other posts (sidebars, teasers).
+        people = [n for n in names if is_person(n) and not any(c.isdigit() for c in n)]
+        return (people, "html") if people else ([], "none")
     return [], "none"
 
 
