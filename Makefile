@@ -9,8 +9,12 @@ PYWB_STAMP := $(PYWB_VENV)/.installed
 # boto3 beside pywb lets it read WARCs from an s3:// store (`archiver replay --store s3://...`); its own stamp, so
 # an existing .venv-pywb gets it once, and nothing is reinstalled on later runs (make demo stays offline).
 PYWB_S3_STAMP := $(PYWB_VENV)/.installed-boto3
+# The extraction benchmark's peers (trafilatura, readability-lxml, newspaper4k) live in their own venv, never in
+# the project's runtime dependencies.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: install test lint typecheck demo run bench clean
+.PHONY: install test lint typecheck demo run bench bench-install bench-extraction clean
 
 install: $(STAMP) $(PYWB_STAMP) $(PYWB_S3_STAMP)
 
@@ -50,5 +54,17 @@ run: install
 bench: install
 	$(BIN)/python -m bench.crawl_overhead
 
+bench-install: $(BENCH_STAMP)
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+# AEB_DIR: a copy of scrapinghub/article-extraction-benchmark (ground-truth.json and html/*.html.gz).
+bench-extraction: bench-install
+	$(BENCH_VENV)/bin/python -m bench.extraction --aeb $(AEB_DIR) --rounds 3
+
 clean:
-	rm -rf $(VENV) $(PYWB_VENV) archive export .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PYWB_VENV) $(BENCH_VENV) archive export .pytest_cache .mypy_cache .ruff_cache

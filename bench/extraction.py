@@ -1,6 +1,9 @@
-"""archiver.extract vs trafilatura on the reviewed corpus: time per page and field accuracy, side by side.
+"""archiver.extract vs its peers, side by side: time per page, peak memory and accuracy.
 
-    python -m bench.extraction [--rounds 5]      (needs the bench extra: pip install -e '.[bench]')
+    make bench-install                                   # .venv-bench: the project plus the peers (bench extra)
+    .venv-bench/bin/python -m bench.extraction [--rounds 5]           # the reviewed corpus, vs trafilatura
+    .venv-bench/bin/python -m bench.extraction --aeb DIR [--rounds 3] # article-extraction-benchmark, 181 pages,
+                                                                      # vs trafilatura, readability-lxml, newspaper4k
 
 Both extractors get the same bytes. trafilatura is given the page as text decoded by its own logic, with
 metadata extraction on (title, author, date). Its date is a calendar day, so it is scored on the day only; ours is
@@ -10,6 +13,8 @@ scored on the full timestamp. Authors: trafilatura joins names with '; '.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +24,7 @@ from typing import Any
 
 from archiver import extract
 from archiver.extraction.article import extract_article
+from bench import aeb
 from tests.corpus.gate import Case, load_cases, score
 
 
@@ -81,11 +87,68 @@ def _own_peak_kib() -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 
 
+def aeb_rss(folder: Path, name: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.extraction", "--aeb", str(folder), "--rss-of", name],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def aeb_main(folder: Path, rounds: int, rss_of: str | None) -> int:
+    """Every extractor on every page, in an order that rotates from page to page; body P/R/F1 with the set's
+    published metric from the first round, median ms/page over `rounds`, peak RSS of a fresh process each."""
+    pages = aeb.load_pages(folder)
+    names = list(aeb.EXTRACTORS)
+    if rss_of:
+        for page in pages:
+            with contextlib.suppress(Exception):  # scored as an empty body in the main run; memory counts here
+                aeb.EXTRACTORS[rss_of](page)
+        print(_own_peak_kib())
+        return 0
+    for extractor in aeb.EXTRACTORS.values():  # warm imports and caches before timing
+        extractor(pages[0])
+    counts: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
+    times: dict[str, list[list[float]]] = {name: [[] for _ in pages] for name in names}
+    failures = dict.fromkeys(names, 0)
+    for round_number in range(rounds):
+        for index, page in enumerate(pages):
+            shift = (index + round_number) % len(names)
+            for name in names[shift:] + names[:shift]:
+                start = time.perf_counter()
+                try:
+                    text = aeb.EXTRACTORS[name](page)
+                except Exception:  # a peer that crashes on a page scores an empty body there
+                    text = ""
+                    failures[name] += round_number == 0
+                times[name][index].append(time.perf_counter() - start)
+                if round_number == 0:
+                    counts[name].append(aeb.page_counts(text, page.truth))
+    print(f"article-extraction-benchmark, {len(pages)} pages; median of {rounds} runs per page, order rotating")
+    print(f"{'extractor':<28}{'precision':>10}{'recall':>8}{'F1':>7}{'ms/page':>9}{'peak RSS MiB':>14}")
+    medians = {name: statistics.mean(statistics.median(t) for t in times[name]) for name in names}
+    for name in names:
+        precision, recall, f1 = aeb.prf(counts[name])
+        memory = aeb_rss(folder, name)
+        print(f"{name:<28}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{medians[name] * 1000:>9.1f}{memory:>14.1f}")
+    print(f"time ratio ours / trafilatura: {medians[names[0]] / medians['trafilatura']:.2f}")
+    for name in names:
+        if failures[name]:
+            print(f"{name}: raised on {failures[name]} pages (scored as empty bodies)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--aeb", type=Path, help="article-extraction-benchmark folder (default $AEB_DIR)")
     parser.add_argument("--rss-of", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    folder = args.aeb or (Path(os.environ["AEB_DIR"]) if os.environ.get("AEB_DIR") else None)
+    if folder:
+        return aeb_main(folder, args.rounds, args.rss_of)
     cases = load_cases()
     if args.rss_of:
         for case in cases:

@@ -113,12 +113,10 @@ def _body(
         content.strip_boilerplate(container)
         container, how = rules.split_at_breaks(container), layer
     else:
-        content.strip_boilerplate(work)
         container, how = content.main_container(work)
     extra = profile.boilerplate_patterns if profile else ()
     items = content.paragraph_items(container, extra) if container is not None else []
-    if title and items and items[0][0] == title:
-        items = items[1:]  # the headline repeated inside the article element
+    items = content.drop_head_lines(items, title)  # the headline, a kicker or the date inside the text's container
     paragraphs, original_source = sources.lift_source(items, url)
     paragraphs, byline = drop_credit_lines(paragraphs, site_names, host)
     original = original_profiled if original_profiled is not None else twins.get(container)
@@ -149,7 +147,7 @@ def extract_from_page(
         title, method["title"] = strip_site_name(ruled, site_names), layer
     elif title:
         title = strip_site_name(title, site_names)
-    authors, method["authors"] = authors_of(obj, meta, tree)
+    authors, method["authors"] = authors_of(obj, meta, tree, lambda name: not is_site_name(name, site_names, host))
     if profile and (names := rules.all_texts(tree, profile, "authors")):
         authors, method["authors"] = author_names(names), layer
     authors = [a for a in authors if not is_site_name(a, site_names, host)]
@@ -162,11 +160,15 @@ def extract_from_page(
     body_text = "\n\n".join(body.paragraphs)
     method["body"] = body.how if body_text else "none"
     method["original_source"] = "source-line" if original_source else "none"
-    if obj and (ld_body := jsonld.text_of(obj.get("articleBody"))) and len(ld_body) > len(body_text) * 1.3:
+    if (
+        obj
+        and (ld_body := jsonld.text_of(obj.get("articleBody")))
+        and content.json_ld_body_is_better(body_text, ld_body)
+    ):
         body_text, method["body"] = ld_body.strip(), "json-ld"
 
     reference = fetched_at(headers)
-    published, updated, method["published_at"] = dates_of(obj, meta, tree, original_container, reference)
+    published, updated, method["published_at"] = dates_of(obj, meta, tree, original_container, reference, page.url)
     raw_date = rules.first_text(tree, profile, "published_at") if profile else None
     if raw_date and (
         ruled_date := parse_date(raw_date, reference=reference) or find_date(raw_date, reference=reference)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree, html
@@ -13,11 +14,28 @@ from archiver.extraction.text import clean_whitespace
 from archiver.extraction.titles import TITLE_SEPARATORS
 from archiver.sites import SiteProfile
 
-BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+)?by\b|بقلم|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
+BYLINE_PREFIX = re.compile(r"^\s*(?:(?:written\s+|posted\s+)?by\b|بقلم|بواسطة|كتبه|كتب|إعداد|تقرير)\s*:?\s*", re.I)
+# A byline's date tail: 'Name on 3 September 2018', 'الاسم في 3 سبتمبر، 2018', 'Name | Nov 18, 2019'.
+BYLINE_DATE_TAIL = re.compile(r"\s+(?:on|في|updated|published)\s+(?=\d|[A-Z][a-z]{2})|\s+[|•·]\s+", re.I)
 # Byline elements: rel=author, or a class word 'author', 'byline' or 'author-name' (a cheap substring filter in
 # XPath, the exact class word checked in Python).
-BYLINE_CANDIDATES = etree.XPath("//*[@rel='author' or contains(@class, 'author') or contains(@class, 'byline')]")
-BYLINE_CLASSES = frozenset({"author", "byline", "author-name"})
+BYLINE_CANDIDATES = etree.XPath(
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')"
+    " or contains(@class, 'writer')]"
+)
+BYLINE_CLASS = re.compile(
+    r"^(?:author|byline|writer)(?:[-_]{1,2}(?:name|link|title|info|names))?$|^[\w-]*[-_](?:author|byline)(?:[-_]{1,2}name)?$",
+    re.I,
+)
+# Meta names that carry the author, most trusted first (a value that is a URL is a profile page, not a name).
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl")
+# Bylines that sign for a desk or the whole outlet, not a person: 'Jerusalem Post Staff', 'هيئة التحرير'.
+ORGANISATION_BYLINE = re.compile(
+    r"(?:^|\s)(?:staff|staffers|reporters?|team|desk|newsroom|editors|editorial(?:\s+(?:staff|board|team))?|"
+    r"news\s+(?:desk|service|agency)|wire\s+services?)$|"
+    r"^(?:هيئة|أسرة|اسرة|فريق|قسم)\s+(?:ال)?(?:تحرير|أخبار|اخبار)|^المحرر(?:ة)?$|^التحرير$|^وكالات$",
+    re.I,
+)
 AUTHOR_SEPARATORS = re.compile(r"\s+(?:and|&|و)\s+|\s*،\s*", re.I)
 
 
@@ -25,23 +43,42 @@ def author_names(texts: list[str]) -> list[str]:
     """Names from byline texts: 'By A and B.' -> ['A', 'B']; prefixes and closing punctuation dropped."""
     names: list[str] = []
     for text in texts:
-        bare = BYLINE_PREFIX.sub("", clean_whitespace(text)).strip(" .,:;-–|")
+        bare = BYLINE_DATE_TAIL.split(BYLINE_PREFIX.sub("", clean_whitespace(text)))[0].strip(" .,:;-–|")
         names += [n.strip(" .,:;-–|") for n in AUTHOR_SEPARATORS.split(bare) if n.strip(" .,:;-–|")]
     return names
 
 
-def authors_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[list[str], str]:
-    if obj and (names := jsonld.people(obj.get("author"))):
-        return author_names(names), "json-ld"
-    names = [v for v in meta.get("author", []) + meta.get("article:author", []) if not v.startswith("http")]
-    if names:
-        return author_names(names), "meta"
-    for element in BYLINE_CANDIDATES(tree):
-        if element.get("rel") != "author" and not BYLINE_CLASSES & set((element.get("class") or "").split()):
-            continue
+def authors_of(
+    obj: dict[str, Any] | None,
+    meta: dict[str, list[str]],
+    tree: html.HtmlElement,
+    is_person: Callable[[str], bool] = lambda name: True,
+) -> tuple[list[str], str]:
+    """Author names and the layer that gave them. A layer whose names all fail `is_person` (the outlet's own name
+    in meta author, a desk byline) gives way to the next one."""
+    if obj and (names := [n for n in author_names(jsonld.people(obj.get("author"))) if is_person(n)]):
+        return names, "json-ld"
+    for key in AUTHOR_META:
+        values = [v for v in meta.get(key, []) if not v.startswith(("http://", "https://", "@"))]
+        if names := [n for n in author_names(values) if is_person(n)]:
+            return names, "meta"
+    bylines = [
+        element
+        for element in BYLINE_CANDIDATES(tree)
+        if element.get("rel") == "author"
+        or element.get("itemprop") == "author"
+        or any(BYLINE_CLASS.match(t) for t in (element.get("class") or "").split())
+    ]
+    found = set(bylines)
+    for element in bylines:
+        if any(inner in found for inner in element.iterdescendants()):
+            continue  # 'By <span class="author">Name</span> on <date>': the inner element holds the name alone
         text = clean_whitespace(element.text_content())
-        if text and len(text) <= 80 and (names := author_names([text])):
-            return names, "html"
+        if not text or len(text) > 80 or not (names := author_names([text])):
+            continue
+        # The first byline with names is the article's own; later ones belong to other posts (sidebars, teasers).
+        people = [n for n in names if is_person(n) and not any(c.isdigit() for c in n)]
+        return (people, "html") if people else ([], "none")
     return [], "none"
 
 
@@ -89,7 +126,7 @@ def site_names_of(
 def is_site_name(name: str, site_names: list[str], host: str) -> bool:
     key = _squash(name)
     labels = [label for label in host.lower().split(".") if label not in ("www", "en", "ar", "m")]
-    if not key or key in GENERIC_HANDLES or key in labels[:1]:
+    if not key or key in GENERIC_HANDLES or key in labels[:1] or ORGANISATION_BYLINE.search(clean_whitespace(name)):
         return True
     # 'Libya Herald reporters', 'المرصد' for 'صحيفة المرصد الليبية': the outlet's name inside, or inside it.
     squashed = [_squash(n) for n in site_names]

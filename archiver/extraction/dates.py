@@ -194,7 +194,7 @@ _TAIL = (
 # character) so the regex engine can skip ahead to possible starts instead of trying every position.
 _YEAR = r"(?P<year>\d{4})(?!\d)"
 _DAY_MONTH_YEAR = re.compile(  # "13 أغسطس 2020", "16صفر 1438هـ", "28th, May 2025", "1 من سبتمبر 2020"
-    rf"(?P<day>\d(?<![\d:]\d)\d?+)(?:st|nd|rd|th)?+[\s,]*+(?:(?:of|من)\s++)?+"
+    rf"(?P<day>\d(?<![\d:]\d)\d?+)(?:st|nd|rd|th)?+[\s,]*+(?:[-–/][\s]*+)?+(?:(?:of|من)\s++)?+"
     rf"(?P<month>(?>{_alternation([*GREGORIAN_MONTHS, *_HIJRI], guard=True)})){_NOT_LETTER_AFTER}[\s.,\-–/]*+"
     rf"{_YEAR}{_ERA}{_TAIL}"
 )

@@ -22,6 +22,9 @@ _LAYOUT_TAGS = re.compile(
 _KEPT_TAGS = re.compile(
     r"</?(?!(?:html|head|body|title|meta|link|script|article|p|a|h[1-6]|time|br)\b)[a-z][^>]*>", re.IGNORECASE
 )
+# lxml refuses decoded text that still declares an encoding ('<?xml version="1.0" encoding="utf-8"?>' before an
+# XHTML doctype): the text is already decoded, so the declaration is skipped for parsing (never in the archive).
+XML_DECLARATION = re.compile(r"\A(?:\ufeff)?\s*<\?xml\b[^>]*\?>", re.I)
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Page:
 def parse_page(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> Page:
     """Decode (charset chosen and recorded) and parse leniently; never raises on bad markup."""
     decoded = decode_html(body, headers)
-    text = decoded.text[:MAX_PARSE_CHARS]
+    text = XML_DECLARATION.sub("", decoded.text[:MAX_PARSE_CHARS], count=1)
     tree, too_deep = _parse(text, url)
     for flatten in (_LAYOUT_TAGS, _KEPT_TAGS):
         if not too_deep:

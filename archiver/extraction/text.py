@@ -6,14 +6,13 @@ import hashlib
 import re
 import unicodedata
 
-_SPACE = re.compile(r"\s+")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
 def clean_whitespace(text: str) -> str:
     """Collapse runs of white space to one space and trim (the SPEC's 'whitespace-normalised')."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits on exactly the characters r"\s" matches, and faster
 
 
 def content_hash(title: str | None, body: str | None) -> str:

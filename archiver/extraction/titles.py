@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 from lxml import html
@@ -12,6 +13,18 @@ from archiver.extraction.meta import first
 from archiver.extraction.text import clean_whitespace
 
 TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—»]|::?)\s+")
+# A character reference left in a value: CMSs escape titles twice ('&amp;quot;' in the markup, '&quot;' once parsed).
+CHARACTER_REFERENCE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.I)
+
+
+def plain_title(text: str) -> str:
+    """Whitespace collapsed and character references that survived parsing decoded ('&quot;' -> '"')."""
+    text = clean_whitespace(text)
+    for _round in range(2):  # a value escaped twice at most (a CMS escaping an already escaped title)
+        if not CHARACTER_REFERENCE.search(text):
+            break
+        text = clean_whitespace(unescape(text))
+    return text
 
 
 def strip_site_name(title: str, site_names: list[str], *, from_title_tag: bool = False) -> str:
@@ -38,13 +51,13 @@ def strip_site_name(title: str, site_names: list[str], *, from_title_tag: bool =
 def title_of(obj: dict[str, Any] | None, meta: dict[str, list[str]], tree: html.HtmlElement) -> tuple[str | None, str]:
     site_names = [first(meta, "og:site_name") or "", (jsonld.text_of((obj or {}).get("publisher")) or "")]
     if obj and (headline := jsonld.text_of(obj.get("headline") or obj.get("name"))):
-        return strip_site_name(clean_whitespace(headline), site_names), "json-ld"
+        return strip_site_name(plain_title(headline), site_names), "json-ld"
     if og := first(meta, "og:title", "twitter:title"):
-        return strip_site_name(clean_whitespace(og), site_names), "meta"
+        return strip_site_name(plain_title(og), site_names), "meta"
     h1 = tree.find(".//h1")
-    if h1 is not None and (text := clean_whitespace(h1.text_content())):
+    if h1 is not None and (text := plain_title(h1.text_content())):
         return text, "html"
     title = tree.find(".//title")
-    if title is not None and (text := clean_whitespace(title.text_content())):
+    if title is not None and (text := plain_title(title.text_content())):
         return strip_site_name(text, site_names, from_title_tag=True), "html"
     return None, "none"
