@@ -11,6 +11,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
+from archiver.crawl.outcome import TLS_UNVERIFIED, is_tls_verification_failure
 from archiver.crawl.wiretap import WIRE_META_KEY
 
 logger = logging.getLogger(__name__)
@@ -40,4 +41,6 @@ class WarcCaptureMiddleware:
         # A download that failed part-way (size limit, data loss, timeout) is not archived as a capture.
         if request.meta.pop(WIRE_META_KEY, None) is not None:
             self.crawler.stats.inc_value("archiver/partial_exchanges_dropped")
+        if is_tls_verification_failure(exception):
+            self.crawler.stats.inc_value(TLS_UNVERIFIED)
         return None

@@ -9,6 +9,13 @@ from typing import Any
 ROBOTS_STATUS = "robotstxt/response_status_count/"
 EXCEPTIONS = "downloader/exception_type_count/"
 NOT_NETWORK = ("IgnoreRequest",)  # a request the crawl itself dropped (robots.txt, scope), not a network failure
+TLS_UNVERIFIED = "archiver/tls_unverified"  # connections refused because the server's certificate did not verify
+
+
+def is_tls_verification_failure(exc: BaseException) -> bool:
+    """Whether a download failed because the server's certificate could not be verified (Scrapy wraps the OpenSSL
+    error, so its text is what tells)."""
+    return "certificate verify failed" in str(exc)
 
 
 def pages_received(stats: Mapping[str, Any]) -> int:
@@ -26,6 +33,12 @@ def nothing_captured(stats: Mapping[str, Any]) -> str | None:
         k.removeprefix(EXCEPTIONS).rsplit(".", 1)[-1]: int(v) for k, v in stats.items() if k.startswith(EXCEPTIONS)
     }
     errors = {name: count for name, count in errors.items() if name not in NOT_NETWORK}
+    if stats.get(TLS_UNVERIFIED):
+        reasons.append(
+            "the server's TLS certificate could not be verified (a self-signed or private CA: set SSL_CERT_FILE "
+            "to a CA bundle that trusts it)"
+        )
+        errors.pop("DownloadFailedError", None)
     if errors:
         failures = ", ".join(f"{name} x{count}" for name, count in sorted(errors.items()))
         reasons.append(f"the site could not be reached ({failures})")

@@ -17,6 +17,8 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from archiver.crawl.outcome import TLS_UNVERIFIED, is_tls_verification_failure
+
 logger = logging.getLogger(__name__)
 
 
@@ -80,6 +82,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         logger.warning("robots.txt for %s unreachable (%s): disallowing the whole host (RFC 9309)", netloc, exc)
         self._stats.inc_value("archiver/robotstxt/disallow_all")
+        if is_tls_verification_failure(exc):
+            self._stats.inc_value(TLS_UNVERIFIED)
         pending = self._parsers[netloc]
         parser = _FixedAnswer(False)
         self._parsers[netloc] = parser
