@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.errors import ConfigError
+from archiver.identifiers import site_id_problem
 
 SELECTOR_FIELDS = ("title", "subtitle", "authors", "published_at", "updated_at", "section", "tags", "body", "images")
 
@@ -74,6 +75,8 @@ def _load(name: str, text: str) -> SiteProfile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"site profile {name} is not valid TOML: {exc}") from exc
+    if "id" in data and (problem := site_id_problem(data["id"])):
+        raise ConfigError(f"site profile {name}: id {data['id']!r} is not a valid site id: {problem}")
     unknown = set(data.get("selectors", {})) - set(SELECTOR_FIELDS)
     if unknown:
         raise ConfigError(f"site profile {name}: unknown selector field(s) {sorted(unknown)}")
@@ -108,7 +111,8 @@ def profiles() -> dict[str, SiteProfile]:
     """Every registered profile by id (read once per process): the bundled ones in `spiders/profiles/`, plus the
     `*.toml` files of the folders named in $ARCHIVER_PROFILES_DIR (os.pathsep-separated), for an archive's own sites
     without editing the package. An id registered twice is an error naming both files."""
-    entries = [entry for entry in resources.files("spiders.profiles").iterdir() if entry.name.endswith(".toml")]
+    bundled = [entry for entry in resources.files("spiders.profiles").iterdir() if entry.name.endswith(".toml")]
+    entries = list(bundled)
     for folder in filter(None, os.environ.get("ARCHIVER_PROFILES_DIR", "").split(os.pathsep)):
         if not Path(folder).is_dir():
             raise ConfigError(f"ARCHIVER_PROFILES_DIR names {folder}, which is not a folder")
@@ -116,7 +120,8 @@ def profiles() -> dict[str, SiteProfile]:
     found: dict[str, SiteProfile] = {}
     where: dict[str, str] = {}
     for entry in entries:
-        profile = _load(entry.name, entry.read_text(encoding="utf-8"))
+        # The full path for an archive's own profiles, so the message names the file to fix.
+        profile = _load(entry.name if entry in bundled else str(entry), entry.read_text(encoding="utf-8"))
         if profile.id in found:
             raise ConfigError(f"site id {profile.id!r} is registered twice: {where[profile.id]} and {entry}")
         found[profile.id], where[profile.id] = profile, str(entry)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,8 +241,11 @@ class Catalog:
         for site in sorted(set(sites)):
             yield from self._rows("site = ?", (site,))
 
-    def prior_captures(self, sites: Iterable[str]) -> PriorCaptures:
-        """What a new crawl of these sites needs to write revisits, conditional requests and new versions only."""
+    def prior_captures(self, sites: Iterable[str], stored: Container[str] | None = None) -> PriorCaptures:
+        """What a new crawl of these sites needs to write revisits, conditional requests and new versions only.
+
+        `stored`: the article keys the store really holds; a version whose JSON is not among them is ignored (an
+        article counts as archived only once its JSON is stored, whatever its metadata record says)."""
         prior = PriorCaptures()
         for row in self.site_rows(sites):
             if row.status is not None and 200 <= row.status < 300 and row.payload_digest:
@@ -251,6 +254,8 @@ class Catalog:
                 if row.etag or row.last_modified:
                     prior.validators[row.url] = (row.etag, row.last_modified)
             if row.article_key and row.article_id and row.content_hash:
+                if stored is not None and row.article_key not in stored:
+                    continue
                 prior.article_urls.add(row.url)
                 if row.version == "new":
                     prior.versions[row.article_id] = (row.content_hash, row.article_key)

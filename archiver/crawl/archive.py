@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
-import threading
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,20 +16,19 @@ from urllib.parse import urldefrag
 
 from archiver import SOFTWARE
 from archiver.crawl.challenge import looks_like_challenge
+from archiver.crawl.pending import pending_path
 from archiver.crawl.prior import PriorCaptures
-from archiver.crawl.publish import publish_warc
 from archiver.crawl.wiretap import WireExchange
+from archiver.crawl.writes import StoreWriter
 from archiver.errors import StoreError
 from archiver.spool import Spool
-from archiver.store import PutResult, Store
+from archiver.store import Store
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
 
 logger = logging.getLogger(__name__)
-ARTICLE_CONTENT_TYPE = "application/json"
 COVERAGE_MIN_BODY_WORDS = 50
-MAX_PENDING_WRITES = 256
 
 
 @dataclass(frozen=True)
@@ -63,8 +61,12 @@ def manifest_key(crawl_id: str) -> str:
 
 
 class CrawlArchive:
-    """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); uploads of
-    closed WARC files run on one background thread so a 1 GB upload does not stall the crawl."""
+    """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); store writes
+    (article JSON, closed WARCs) run on one background thread (archiver/crawl/writes.py), so fsyncs and a 1 GB
+    upload do not stall the crawl.
+
+    Once a spool or store write has failed, `broken` holds the error: `on_broken` is called once (the runner stops
+    the crawl there), and later pages are neither written nor counted, since they could not be stored."""
 
     def __init__(
         self,
@@ -88,12 +90,10 @@ class CrawlArchive:
         self.sites: set[str] = set()
         self.coverage_counts: dict[str, Counter[str]] = {}
         self._writers: dict[str, RotatingWarcWriter] = {}
-        self._pending: deque[Future[PutResult]] = deque()
-        self._failures: list[BaseException] = []
-        # Store writes (article JSON, closed WARCs) run here, so fsyncs and uploads do not stall the crawl.
-        self._uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-write")
-        self._journal_lock = threading.Lock()
+        self.broken: BaseException | None = None
+        self.on_broken: Callable[[BaseException], None] | None = None
         self._lock: IO[bytes] = spool.lock(crawl_id)
+        self.writes = StoreWriter(store, spool, crawl_id, self.counts, on_failure=self._store_failed)
 
     # -- WARC ---------------------------------------------------------------------------------------------------
     def _writer(self, site: str) -> RotatingWarcWriter:
@@ -126,35 +126,18 @@ class CrawlArchive:
         ]
         return fields
 
-    def _background(self, work: Callable[..., Any], *args: Any) -> None:
-        """Run a store write off the reactor thread; wait for the oldest when too many are pending."""
-        self._pending.append(self._uploader.submit(work, *args))
-        while len(self._pending) > MAX_PENDING_WRITES:
-            error = self._pending.popleft().exception()
-            if error is not None:
-                self._failures.append(error)
-
-    def _store_article(self, key: str, body: bytes) -> PutResult:
-        result = self.store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)
-        self._journal(result, "article")
-        return result
-
     def _closed(self, warc: WarcFile) -> None:
         closed = self.spool.mark_closed(warc.path)
-        self._background(self._upload, warc.key, closed)
+        self.writes.warc_closed(warc.key, closed)
 
-    def _upload(self, key: str, path: Path) -> list[PutResult]:
-        index, warc = publish_warc(self.store, self.spool, key, path)
-        self._journal(index, "cdxj")
-        self._journal(warc, "warc")
-        return [index, warc]
+    def _store_failed(self, error: BaseException) -> None:  # the store-write thread
+        self._break(error)
 
-    def _journal(self, result: PutResult, kind: str) -> None:
-        entry = {"key": result.key, "sha256": result.sha256, "size": result.size, "kind": kind}
-        with self._journal_lock:  # called from the store-write threads
-            self.spool.append_journal(self.crawl_id, entry)
-            self.counts[f"objects_{kind}"] += 1
-            self.counts["bytes_stored"] += result.size
+    def _break(self, error: BaseException) -> None:
+        if self.broken is None:
+            self.broken = error
+            if self.on_broken is not None:
+                self.on_broken(error)
 
     def count(self, site: str, name: str, n: int = 1) -> None:
         """A counter for the whole crawl and for one site (the manifest's `counts` and `site_counts`)."""
@@ -166,6 +149,8 @@ class CrawlArchive:
 
         A 2xx body byte-identical to the URL's newest archived one becomes a revisit record (identical-payload-
         digest profile: the HTTP head as received, no body)."""
+        if self.broken is not None:
+            return None  # nothing can be stored any more: the crawl is stopping
         received = skip_interim(bytes(exchange.received))
         message = split_message(received)
         try:
@@ -212,7 +197,11 @@ class CrawlArchive:
                 *((f"tls-{name}", value) for name, value in sorted(exchange.tls.items())),
             ]
             event.append(records.metadata_record(uri, evidence, refers_to=response_id, moment=moment))
-        locations = self._writer(site).write_event(event, moment)
+        try:
+            locations = self._writer(site).write_event(event, moment)
+        except OSError as exc:  # the spool's disk is full or gone: stop fetching what cannot be kept
+            self._break(exc)
+            return None
         self.count(site, "captures")
         self.count(site, f"status_{status}")
         if status == 304:
@@ -238,8 +227,9 @@ class CrawlArchive:
         """Link the capture to its article version with a metadata record; store the article JSON (immutable)
         only when its content_hash differs from the newest archived version (a menu change is no new version).
         Returns the key of the version this capture shows."""
+        if self.broken is not None:
+            return ""
         earlier = self.prior.versions.get(article["id"])
-        self.prior.article_urls.add(capture.url)
         if earlier is not None and earlier[0] == article["content_hash"]:
             key, version = earlier[1], "same"
             self.count(site, "articles_unchanged")
@@ -247,7 +237,12 @@ class CrawlArchive:
         else:
             key, version = article_key(site, article["id"], fetched_at), "new"
             body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-            self._background(self._store_article, key, body)
+            try:
+                # Into the spool before the metadata record naming it exists: no record promises a lost article.
+                self.writes.add_article(key, body)
+            except OSError as exc:
+                self._break(exc)
+                return ""
             self.prior.versions[article["id"]] = (article["content_hash"], key)
             self.count(site, "articles_changed" if earlier is not None else "articles_new")
             fields = [
@@ -263,7 +258,12 @@ class CrawlArchive:
         ]
         moment = datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00"))
         metadata = records.metadata_record(capture.url, fields, refers_to=capture.record_id, moment=moment)
-        self._writer(site).write_event([metadata], moment)
+        try:
+            self._writer(site).write_event([metadata], moment)
+        except OSError as exc:
+            self._break(exc)
+            return ""
+        self.prior.article_urls.add(capture.url)
         self.count(site, "articles")
         self._cover(site, article)
         return key
@@ -288,15 +288,25 @@ class CrawlArchive:
 
     # -- end of crawl ---------------------------------------------------------------------------------------------
     def close(self, finished_at: datetime, extra: dict[str, Any] | None = None) -> str:
-        """Close and upload every WARC, write the manifest, release the spool. Returns the manifest key."""
-        for writer in self._writers.values():
-            writer.close()
-        self._uploader.shutdown(wait=True)
-        failures = self._failures + [e for f in self._pending if (e := f.exception()) is not None]
-        if failures:
-            # Closed WARCs stay in the spool's closed/ folder and the next run uploads them; an article JSON that
-            # could not be stored can be extracted again from its capture.
-            raise StoreError(f"{len(failures)} store write(s) failed (WARCs kept in {self.spool.root}): {failures[0]}")
+        """Close and upload every WARC, write the manifest, release the spool. Returns the manifest key.
+
+        When a store write failed, what was not stored stays in the spool (article JSON in its pending log, WARCs
+        in closed/); the writes are tried once more here (the store may be back), and if they still fail,
+        StoreError says so and the next crawl on this store finishes them before it starts."""
+        from archiver.crawl.recovery import finish_writes
+
+        try:
+            for writer in self._writers.values():
+                writer.close()
+        except OSError as exc:
+            self._break(exc)
+        failure = self.writes.close()
+        if failure is not None or self.broken is not None:
+            try:
+                finish_writes(self.store, self.spool, self.crawl_id)
+            except Exception as exc:  # noqa: BLE001 - reported below, with what stays in the spool
+                failure = failure or exc
+            raise StoreError(store_failure_message(failure or self.broken, self.spool.root))
         key = write_manifest(
             self.store,
             self.spool,
@@ -313,8 +323,25 @@ class CrawlArchive:
                 **(extra or {}),
             },
         )
+        pending_path(self.spool.root, self.crawl_id).unlink(missing_ok=True)
         self.spool.finish(self.crawl_id, self._lock)
         return key
+
+
+def store_failure_message(error: BaseException | None, spool_root: Path) -> str:
+    """One line for the operator: what failed, that nothing is lost, and what to do."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__
+    if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+        return (
+            f"disk full ({cause.filename or spool_root}): the crawl stopped; free space and run a crawl on this store "
+            f"again: it first stores what the spool {spool_root} kept"
+        )
+    return (
+        f"store write failed ({error}): the crawl stopped; what was not stored is kept in the spool {spool_root} "
+        "and the next crawl on this store stores it first"
+    )
 
 
 def write_manifest(
