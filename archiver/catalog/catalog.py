@@ -11,10 +11,11 @@ import json
 import time
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from archiver.catalog.cdxj import cdxj_key, index_warc, parse_line, urlkey
-from archiver.catalog.db import Database, default_catalog_url
+from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_url, set_aside
 from archiver.crawl.prior import PriorCaptures
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
@@ -147,6 +148,7 @@ class Catalog:
 
     @classmethod
     def open(cls, store: Store, url: str | None = None) -> Catalog:
+        """The catalog of `store`; CatalogDamagedError when its SQLite file is not a readable database."""
         from archiver.store.local import LocalStore
 
         root = store.root if isinstance(store, LocalStore) else None
@@ -260,3 +262,21 @@ class Catalog:
                 if row.version == "new":
                     prior.versions[row.article_id] = (row.content_hash, row.article_key)
         return prior
+
+
+def rebuild_catalog(store: Store, url: str | None = None) -> tuple[ReindexReport, Path | None]:
+    """`archiver reindex`: rebuild the catalog from the store. A damaged SQLite catalog (found when opened or while
+    rebuilding) is first moved aside as `{name}.damaged-{time}`, never deleted; returns where it went."""
+    moved: Path | None = None
+    for _attempt in range(2):
+        try:
+            catalog = Catalog.open(store, url)
+            try:
+                return catalog.reindex(), moved
+            finally:
+                catalog.close()
+        except CatalogDamagedError as exc:
+            if moved is not None:
+                raise
+            moved = set_aside(exc.path)
+    raise AssertionError("unreachable")
