@@ -10,6 +10,7 @@ and a newline; a crash can cut only the last entry, whose metadata record was ne
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -29,10 +30,16 @@ class PendingArticles:
     def add(self, key: str, body: bytes) -> None:
         """Append one entry and flush it to the OS, so it survives the process (not fsynced: see spool journal)."""
         if self._handle is None:
-            self._handle = self.path.open("ab")
+            self._handle = self.path.open("ab", buffering=0)
         header = json.dumps({"key": key, "size": len(body)}, ensure_ascii=False).encode("utf-8")
-        self._handle.write(header + b"\n" + body + b"\n")
-        self._handle.flush()
+        entry = memoryview(header + b"\n" + body + b"\n")
+        start = self._handle.seek(0, os.SEEK_END)
+        try:
+            while entry:
+                entry = entry[self._handle.write(entry) or 0 :]
+        except OSError:
+            os.ftruncate(self._handle.fileno(), start)  # a failed entry (disk full) is not left half written
+            raise
 
     def close(self) -> None:
         if self._handle is not None:

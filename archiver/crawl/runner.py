@@ -79,8 +79,10 @@ def _stopper(crawler: Any) -> Callable[[BaseException], None]:
         from twisted.internet import reactor
 
         def close() -> None:
+            from scrapy.utils.defer import deferred_from_coro
+
             if crawler.engine is not None and crawler.spider is not None:
-                crawler.engine.close_spider(crawler.spider, "store_failed")
+                deferred_from_coro(crawler.engine.close_spider_async(reason="store_failed"))
 
         reactor.callFromThread(close)
 

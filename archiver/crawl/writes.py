@@ -88,23 +88,20 @@ class StoreWriter:
 
     def _store_articles(self, batch: list[tuple[str, bytes]]) -> None:
         try:
-            results = put_many(self.store, batch, content_type=ARTICLE_CONTENT_TYPE)
+            for result in put_many(self.store, batch, content_type=ARTICLE_CONTENT_TYPE):
+                self.journal(result, "article")
         except Exception as exc:  # noqa: BLE001 - any failure stops the writes; the spool keeps the rest
             self._failed(exc)
-            return
-        for result in results:
-            self.journal(result, "article")
 
     def _upload(self, key: str, path: Path) -> None:
         if self.failure is not None:
             return
         try:
             index, warc = publish_warc(self.store, self.spool, key, path)
+            self.journal(index, "cdxj")
+            self.journal(warc, "warc")
         except Exception as exc:  # noqa: BLE001
             self._failed(exc)
-            return
-        self.journal(index, "cdxj")
-        self.journal(warc, "warc")
 
     def _failed(self, exc: BaseException) -> None:
         with self._cond:
