@@ -216,3 +216,26 @@ def test_a_profile_with_a_bad_site_id_is_refused_naming_its_file(tmp_path: Path,
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1].startswith(f"archiver: site profile {profile}: id {bad_id!r}")
     assert not (tmp_path / "archive").exists()
+
+
+def test_two_crawls_at_once_store_one_version_per_content_hash(tmp_path: Path) -> None:
+    from collections import Counter
+
+    store = tmp_path / "archive"
+    site = slow_site("127.0.0.66", count=30, delay=0.05)
+    with FixtureWeb([site]):
+        args = crawl_args(site.url("/"), store=str(store))
+        both = [start_crawl(args), start_crawl(args)]
+        for proc in both:
+            _out, err = proc.communicate(timeout=240)
+            assert proc.returncode == 0, err.decode()[-3000:]
+    versions = Counter()
+    for path in (store / "articles").rglob("*.json"):
+        article = json.loads(path.read_text(encoding="utf-8"))
+        versions[(article["id"], article["content_hash"])] += 1
+    assert len(versions) == 30
+    assert set(versions.values()) == {1}, [k for k, n in versions.items() if n > 1]
+    promised = promised_articles(local_warcs(store))
+    assert promised and all((store / key).is_file() for key in promised)
+    check = archiver("verify", f"--store={store}")
+    assert check.returncode == 0, check.stdout

@@ -56,6 +56,24 @@ def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
     return f"articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json"
 
 
+def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
+    """The claim of one article version: whoever creates it first (no-overwrite put) stores that version."""
+    return f"articles/{site}/{article_id}/{content_hash.removeprefix('sha256:')}.claim"
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """An extracted article between its two steps (draft_article, then record_article)."""
+
+    site: str
+    article: dict[str, Any]
+    capture: CaptureRef
+    key: str  # its own new version's key, or the existing version it equals
+    body: bytes | None  # the JSON of a new version; None when it equals the newest archived version
+    had_version: bool  # the article had a version before (a new one is a change)
+    claim_key: str | None
+
+
 def manifest_key(crawl_id: str) -> str:
     return f"crawls/{crawl_id}/manifest.json"
 
@@ -223,39 +241,72 @@ class CrawlArchive:
         )
 
     # -- articles -----------------------------------------------------------------------------------------------
-    def record_article(self, site: str, article: dict[str, Any], capture: CaptureRef, fetched_at: datetime) -> str:
-        """Link the capture to its article version with a metadata record; store the article JSON (immutable)
-        only when its content_hash differs from the newest archived version (a menu change is no new version).
-        Returns the key of the version this capture shows."""
+    def draft_article(
+        self, site: str, article: dict[str, Any], capture: CaptureRef, fetched_at: datetime
+    ) -> ArticleDraft | None:
+        """First step for an extracted article (reactor thread): decide whether it is a new version (its
+        content_hash differs from the newest archived one; a menu change is no new version) and, if so, keep its
+        JSON in the spool. None when nothing can be stored any more. A draft with a `claim_key` needs
+        `claim_version` (any thread) before `record_article`."""
         if self.broken is not None:
-            return ""
+            return None
         earlier = self.prior.versions.get(article["id"])
         if earlier is not None and earlier[0] == article["content_hash"]:
-            key, version = earlier[1], "same"
-            self.count(site, "articles_unchanged")
-            fields = [("article-key", key), ("article-id", article["id"])]
-        else:
-            key, version = article_key(site, article["id"], fetched_at), "new"
-            body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-            try:
-                # Into the spool before the metadata record naming it exists: no record promises a lost article.
-                self.writes.add_article(key, body)
-            except OSError as exc:
-                self._break(exc)
-                return ""
-            self.prior.versions[article["id"]] = (article["content_hash"], key)
-            self.count(site, "articles_changed" if earlier is not None else "articles_new")
+            return ArticleDraft(site, article, capture, earlier[1], None, earlier is not None, None)
+        key = article_key(site, article["id"], fetched_at)
+        body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+        try:
+            # Into the spool before any metadata record names it: no record promises a lost article.
+            self.writes.keep(key, body)
+        except OSError as exc:
+            self._break(exc)
+            return None
+        claim = version_claim_key(site, article["id"], article["content_hash"])
+        return ArticleDraft(site, article, capture, key, body, earlier is not None, claim)
+
+    def claim_version(self, draft: ArticleDraft) -> str:
+        """The key of the version holding the draft's content hash: the draft's own, or the one another crawl
+        of this store stored first (two crawls at once end with one version per content hash)."""
+        assert draft.claim_key is not None
+        return self.writes.claim(draft.claim_key, draft.key)
+
+    def claim_failed(self, error: BaseException | None) -> None:
+        self._break(error or StoreError("the claim of an article version failed"))
+
+    def record_article(self, draft: ArticleDraft, holder: str | None = None) -> str:
+        """Link the capture to its article version with a metadata record, and queue the put of a new version's
+        JSON (immutable). `holder`: what claim_version returned. Returns the key of the version shown."""
+        if self.broken is not None:
+            return ""
+        site, article = draft.site, draft.article
+        if draft.body is not None and holder == draft.key:
+            key, version = draft.key, "new"
+            self.writes.queue(key, draft.body)
+            self.count(site, "articles_changed" if draft.had_version else "articles_new")
             fields = [
                 ("article-key", key),
                 ("article-id", article["id"]),
-                ("article-sha256", hashlib.sha256(body).hexdigest()),
+                ("article-sha256", hashlib.sha256(draft.body).hexdigest()),
             ]
+        else:
+            key, version = (holder or draft.key), "same"
+            if draft.body is not None:  # another crawl stored this version first: ours is withdrawn
+                try:
+                    self.writes.withdraw(draft.key)
+                except OSError as exc:
+                    self._break(exc)
+                    return ""
+                self.count(site, "articles_stored_by_another_crawl")
+            self.count(site, "articles_unchanged")
+            fields = [("article-key", key), ("article-id", article["id"])]
+        self.prior.versions[article["id"]] = (article["content_hash"], key)
         fields += [
             ("article-version", version),
             ("content-hash", article["content_hash"]),
             ("article-title", article.get("title") or ""),
             ("extractor", json.dumps(article.get("extraction", {}), ensure_ascii=False, sort_keys=True)),
         ]
+        capture = draft.capture
         moment = datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00"))
         metadata = records.metadata_record(capture.url, fields, refers_to=capture.record_id, moment=moment)
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from archiver.crawl.pending import PendingArticles, pending_path
 from archiver.crawl.publish import publish_warc
+from archiver.errors import ObjectExistsError
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.store.batch import put_many
@@ -52,9 +53,16 @@ class StoreWriter:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
 
     # -- reactor thread -----------------------------------------------------------------------------------------
-    def add_article(self, key: str, body: bytes) -> None:
-        """Keep the article in the spool (raises OSError when the spool cannot take it), then queue its put."""
+    def keep(self, key: str, body: bytes) -> None:
+        """Keep an article JSON in the spool's pending log (OSError when the spool cannot take it)."""
         self.pending.add(key, body)
+
+    def withdraw(self, key: str) -> None:
+        """The kept article is not to be stored (another crawl stored the same version first)."""
+        self.pending.cancel(key)
+
+    def queue(self, key: str, body: bytes) -> None:
+        """Queue the put of a kept article JSON."""
         with self._cond:
             while len(self._queue) >= MAX_QUEUED_ARTICLES and self.failure is None:
                 self._cond.wait(1.0)
@@ -73,6 +81,19 @@ class StoreWriter:
         self._thread.shutdown(wait=True)
         self.pending.close()
         return self.failure
+
+    # -- any thread -----------------------------------------------------------------------------------------------
+    def claim(self, claim_key: str, article_key: str) -> str:
+        """Claim a version for `article_key` with a no-overwrite put of `claim_key` (derived from the article id
+        and content hash): the store lets exactly one writer create it. Returns the key of the version that holds
+        the claim: ours, or the one another crawl stored first. Raises StoreError when the store fails."""
+        try:
+            result = self.store.put_bytes(claim_key, article_key.encode("utf-8"), content_type="text/plain")
+        except ObjectExistsError:
+            with self.store.open(claim_key) as handle:
+                return handle.read().decode("utf-8").strip()
+        self.journal(result, "claim")
+        return article_key
 
     # -- writer thread ------------------------------------------------------------------------------------------
     def _drain(self) -> None:
