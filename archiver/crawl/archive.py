@@ -58,7 +58,7 @@ def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
 
 def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
     """The claim of one article version: whoever creates it first (no-overwrite put) stores that version."""
-    return f"articles/{site}/{article_id}/{content_hash.removeprefix('sha256:')}.claim"
+    return f"claims/{site}/{article_id}/{content_hash.removeprefix('sha256:')}"
 
 
 @dataclass(frozen=True)

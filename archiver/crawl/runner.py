@@ -118,7 +118,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         options = shared.options
     # --
 
-    targets = [CrawlTarget(site_of_start_url(u), [validate_start_url(u)]) for u in options.start_urls]
+    targets = [CrawlTarget(site_of_start_url(validate_start_url(u)), [u]) for u in options.start_urls]
     if options.sites:
         from spiders.profiles import targets_for_sites
 
