@@ -196,10 +196,20 @@ def test_recovery_sets_a_bad_spool_entry_aside_and_goes_on(tmp_path: Path) -> No
         warc.close()
         spool.mark_closed(warc.path)
     store.put_bytes("indexes/cdxj/site--dead-00000.cdxj", b"taken\n", content_type="text/plain")
+    # What a profile id with '..' left (a key the store refuses), and a journal whose crawl id names no manifest.
+    dotdot = "warc/../2026/01/01/dotdot-00000.warc.gz"
+    warc = WarcFile(spool.open_path(dotdot), dotdot, [("software", "test")], records.utcnow())
+    warc.close()
+    spool.mark_closed(warc.path)
+    spool.append_journal(".bad", {"key": "x", "sha256": "0" * 64, "size": 0, "kind": "warc"})
     report = recover_spool(store, spool)
     assert report.uploaded == [keys[1]]
-    assert len(report.set_aside) == 1 and report.set_aside[0].startswith(keys[0])
-    assert [p.name for p in (spool.root / "quarantine").iterdir()][0].endswith("dead-00000.warc.gz")
+    assert len(report.set_aside) == 3, report.set_aside
+    assert any(line.startswith(keys[0]) for line in report.set_aside)
+    assert any(line.startswith(dotdot) for line in report.set_aside)
+    assert any(line.startswith("manifest of crawl .bad") for line in report.set_aside)
+    quarantined = sorted(p.name for p in (spool.root / "quarantine").iterdir())
+    assert len(quarantined) == 3 and any(name.endswith("dead-00000.warc.gz") for name in quarantined)
     assert list((spool.root / "closed").iterdir()) == []
     assert recover_spool(store, spool).set_aside == []  # the next run is not blocked
 

@@ -112,6 +112,18 @@ def _sites_of(keys: list[str]) -> list[str]:
     return sorted({key.split("/")[1] for key in keys if key.startswith(("warc/", "articles/")) and key.count("/") > 1})
 
 
+def _recovered_manifest(store: Store, spool: Spool, crawl_id: str, report: Recovery) -> None:
+    if spool.journal_path(crawl_id).exists() and not store.exists(manifest_key(crawl_id)):
+        entries = spool.read_journal(crawl_id)
+        counts = {"objects": len(entries)}
+        job = job_id_of(crawl_id)
+        extra = {"job": job, "worker": crawl_id.removeprefix(job + WORKER_MARK)} if job != crawl_id else {}
+        sites = _sites_of([str(e["key"]) for e in entries])
+        report.manifests.append(
+            write_manifest(store, spool, crawl_id, "recovered", None, utcnow(), {}, sites, counts, extra)
+        )
+
+
 def recover_spool(store: Store, spool: Spool) -> Recovery:
     report = Recovery(salvaged=spool.salvage_orphans())
     crawl_ids = {crawl_id_of(key) for key, _path in spool.closed_files()}
@@ -121,15 +133,14 @@ def recover_spool(store: Store, spool: Spool) -> Recovery:
         if spool.crawl_alive(crawl_id):
             continue  # another crawl on this machine (a worker of a shared crawl) stores its own files
         finish_writes(store, spool, crawl_id, report)
-        if spool.journal_path(crawl_id).exists() and not store.exists(manifest_key(crawl_id)):
-            entries = spool.read_journal(crawl_id)
-            counts = {"objects": len(entries)}
-            job = job_id_of(crawl_id)
-            extra = {"job": job, "worker": crawl_id.removeprefix(job + WORKER_MARK)} if job != crawl_id else {}
-            sites = _sites_of([str(e["key"]) for e in entries])
-            report.manifests.append(
-                write_manifest(store, spool, crawl_id, "recovered", None, utcnow(), {}, sites, counts, extra)
-            )
+        try:
+            _recovered_manifest(store, spool, crawl_id, report)
+        except Exception as exc:
+            if not _permanent(exc):
+                raise
+            journal = spool.journal_path(crawl_id)
+            kept = quarantine(spool, journal) if journal.exists() else journal
+            report.set_aside.append(f"manifest of crawl {crawl_id}: {exc} (its journal set aside as {kept})")
         pending_path(spool.root, crawl_id).unlink(missing_ok=True)
         spool.journal_path(crawl_id).unlink(missing_ok=True)
         (spool.root / "open" / f"{crawl_id}.lock").unlink(missing_ok=True)
