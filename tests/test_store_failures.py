@@ -249,3 +249,21 @@ def test_two_crawls_at_once_store_one_version_per_content_hash(tmp_path: Path) -
     assert promised and all((store / key).is_file() for key in promised)
     check = archiver("verify", f"--store={store}")
     assert check.returncode == 0, check.stdout
+
+
+def test_an_article_whose_json_is_missing_is_archived_again(tmp_path: Path) -> None:
+    """The catalog and the metadata records say the article was archived; the store lacks its JSON (what a lost
+    write left before): the next crawl fetches and stores it again instead of counting it as archived."""
+    store = tmp_path / "archive"
+    site = slow_site("127.0.0.67", count=3, delay=0)
+    with FixtureWeb([site]):
+        first = archiver(*crawl_args(site.url("/"), store=str(store)))
+        assert first.returncode == 0, first.stderr[-2000:]
+        lost = sorted((store / "articles").rglob("*.json"))[0]
+        article_id = lost.parent.name
+        lost.unlink()
+        again = archiver(*crawl_args(site.url("/"), store=str(store)))
+        assert again.returncode == 0, again.stderr[-2000:]
+    assert list(lost.parent.glob("*.json")), "the article was not archived again"
+    assert len(site.fetched("/news/")) == 4  # three articles, then only the lost one again
+    assert article_id in lost.parent.as_posix()

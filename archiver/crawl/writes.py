@@ -86,12 +86,21 @@ class StoreWriter:
     def claim(self, claim_key: str, article_key: str) -> str:
         """Claim a version for `article_key` with a no-overwrite put of `claim_key` (derived from the article id
         and content hash): the store lets exactly one writer create it. Returns the key of the version that holds
-        the claim: ours, or the one another crawl stored first. Raises StoreError when the store fails."""
+        the claim: ours, or the one another crawl stored first. Raises StoreError when the store fails.
+
+        A claim whose version is not in the store although its crawl has finished (the write was lost) holds
+        nothing: our version is stored, so the article is archived again."""
+        from archiver.crawl.archive import manifest_key
+
+        body = f"{article_key}\n{self.crawl_id}\n".encode()
         try:
-            result = self.store.put_bytes(claim_key, article_key.encode("utf-8"), content_type="text/plain")
+            result = self.store.put_bytes(claim_key, body, content_type="text/plain")
         except ObjectExistsError:
             with self.store.open(claim_key) as handle:
-                return handle.read().decode("utf-8").strip()
+                holder, _, holder_crawl = handle.read().decode("utf-8").strip().partition("\n")
+            if self.store.exists(holder) or not self.store.exists(manifest_key(holder_crawl.strip() or "-")):
+                return holder  # stored, or still on its way from a running (or not yet recovered) crawl
+            return article_key
         self.journal(result, "claim")
         return article_key
 
