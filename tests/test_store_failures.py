@@ -99,7 +99,7 @@ def test_s3_killed_mid_crawl_loses_no_article(tmp_path: Path) -> None:
         promised = promised_articles(warcs)
         assert len(promised) == 40  # every article of the site, none lost, none stored twice
         stored = {key.removeprefix("arch/") for key in stored_articles()}
-        assert promised <= stored
+        assert promised == stored  # no article without the record that links it to its capture
         for key in promised:
             article = json.loads(client.get_object(Bucket="outage", Key=f"arch/{key}")["Body"].read())
             assert article["capture"]["warc_file"].startswith("warc/")
@@ -138,6 +138,8 @@ def test_sigkill_at_several_points_then_a_clean_run(tmp_path: Path) -> None:
     assert promised, "no article was archived"
     missing = [key for key in promised if not (store / key).is_file()]
     assert missing == []
+    stored = {str(p.relative_to(store)) for p in (store / "articles").rglob("*.json")}
+    assert stored == promised  # and no article without the record that links it to its capture
     check = archiver("verify", f"--store={store}")
     assert check.returncode == 0, check.stdout
     for round_no in range(3):

@@ -23,6 +23,7 @@ from archiver.crawl.writes import StoreWriter
 from archiver.errors import StoreError
 from archiver.spool import Spool
 from archiver.store import Store
+from archiver.store.batch import claims_are_local
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
@@ -58,7 +59,7 @@ def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
 
 def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
     """The claim of one article version: whoever creates it first (no-overwrite put) stores that version."""
-    return f"claims/{site}/{article_id}/{content_hash.removeprefix('sha256:')}"
+    return f"claims/{site}/{article_id}.{content_hash.removeprefix('sha256:')}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class CrawlArchive:
         self.on_broken: Callable[[BaseException], None] | None = None
         self._lock: IO[bytes] = spool.lock(crawl_id)
         self.writes = StoreWriter(store, spool, crawl_id, self.counts, on_failure=self._store_failed)
+        self.claims_are_local = claims_are_local(store)
 
     # -- WARC ---------------------------------------------------------------------------------------------------
     def _writer(self, site: str) -> RotatingWarcWriter:

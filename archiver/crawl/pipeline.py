@@ -31,6 +31,13 @@ class ArticlePipeline:
             return _result("", article)
         if draft.claim_key is None:
             return _result(archive.record_article(draft), article)
+        if archive.claims_are_local:  # a few file operations: cheaper here than a hop to a thread and back
+            try:
+                holder = archive.claim_version(draft)
+            except Exception as exc:  # noqa: BLE001 - the store failed: the crawl stops, the spool keeps the JSON
+                archive.claim_failed(exc)
+                return _result("", article)
+            return _result(archive.record_article(draft, holder), article)
         claimed: Deferred[str] = deferToThread(archive.claim_version, draft)
         return claimed.addCallbacks(
             lambda holder: _result(archive.record_article(draft, holder), article),

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archiver.catalog.cdxj import metadata_article_keys
 from archiver.crawl.archive import manifest_key, write_manifest
 from archiver.crawl.naming import WORKER_MARK, job_id_of
 from archiver.crawl.pending import pending_path, read_pending
@@ -68,14 +69,31 @@ def _permanent(exc: BaseException) -> bool:
     return isinstance(exc, PERMANENT) and not (isinstance(exc, StoreError) and not isinstance(exc, ObjectExistsError))
 
 
+def _promised(spool: Spool, crawl_id: str) -> set[str]:
+    """Article keys named by the metadata records of a crawl's WARCs still in the spool. An article the crawl did
+    not store yet is named, if at all, only there: a WARC is published after every article it names."""
+    keys: set[str] = set()
+    for key, path in spool.closed_files():
+        if crawl_id_of(key) == crawl_id:
+            try:
+                with path.open("rb") as handle:
+                    keys |= metadata_article_keys(handle)
+            except Exception as exc:  # noqa: BLE001 - a damaged WARC is set aside when it is published
+                logger.warning("cannot read the metadata records of %s: %s", key, exc)
+    return keys
+
+
 def finish_writes(store: Store, spool: Spool, crawl_id: str, report: Recovery | None = None) -> Recovery:
-    """Store a crawl's pending article JSON (what its journal does not list), then publish its closed WARCs."""
+    """Store a crawl's pending article JSON that a metadata record names (and its journal does not list yet),
+    then publish its closed WARCs. A pending article no record names (the crawl stopped between keeping it and
+    writing its record) is not stored: it is not archived, so the next crawl fetches it again."""
     report = report if report is not None else Recovery()
     stored = {str(entry["key"]) for entry in spool.read_journal(crawl_id)}
     log = pending_path(spool.root, crawl_id)
+    promised = _promised(spool, crawl_id)
     bad_articles = []
     for key, body in read_pending(log):
-        if key in stored:
+        if key in stored or key not in promised:
             continue
         try:
             result = store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)

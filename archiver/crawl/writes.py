@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from archiver.crawl.pending import PendingArticles, pending_path
 from archiver.crawl.publish import publish_warc
 from archiver.errors import ObjectExistsError
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
-from archiver.store.batch import put_many
+from archiver.store.batch import put_claim, put_many
 
 logger = logging.getLogger(__name__)
 ARTICLE_CONTENT_TYPE = "application/json"
-BATCH_SIZE = 64  # at most this many article JSON per store call (the local store fsyncs a batch's directories once)
-MAX_QUEUED_ARTICLES = 1024  # article JSON waiting in memory before the crawl waits for the store
+BATCH_SIZE = 64  # article JSON per store call (the local store writes, fsyncs and links a batch together)
+BATCH_AGE = 0.5  # seconds: a smaller batch goes when its first article has waited this long (or at a WARC close)
+MAX_PENDING_TASKS = 16  # batches and WARCs handed to the writer thread before the crawl waits for the store
 
 
 class StoreWriter:
@@ -44,11 +47,10 @@ class StoreWriter:
         self.on_failure = on_failure
         self.failure: BaseException | None = None
         self.pending = PendingArticles(pending_path(spool.root, crawl_id))
-        # Articles wait here; one drain task at a time takes what has come, so batches grow when the store is slow
-        # and an idle store gets each article at once.
-        self._queue: deque[tuple[str, bytes]] = deque()
-        self._draining = False
-        self._cond = threading.Condition()
+        # Batches are gathered on the reactor thread without locks; only a whole batch crosses to the writer thread.
+        self._batch: list[tuple[str, bytes]] = []
+        self._batch_started = 0.0
+        self._tasks: deque[Future[None]] = deque()
         self._journal_lock = threading.Lock()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-write")
 
@@ -63,21 +65,30 @@ class StoreWriter:
 
     def queue(self, key: str, body: bytes) -> None:
         """Queue the put of a kept article JSON."""
-        with self._cond:
-            while len(self._queue) >= MAX_QUEUED_ARTICLES and self.failure is None:
-                self._cond.wait(1.0)
-            self._queue.append((key, body))
-            if not self._draining:
-                self._draining = True
-                self._thread.submit(self._drain)
+        now = time.monotonic()
+        if not self._batch:
+            self._batch_started = now
+        self._batch.append((key, body))
+        if len(self._batch) >= BATCH_SIZE or now - self._batch_started >= BATCH_AGE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._submit(self._store_articles, batch)
 
     def warc_closed(self, key: str, path: Path) -> None:
-        # Submitted after the drain task that takes every article queued so far: those its metadata records name
-        # are stored before it is published.
-        self._thread.submit(self._upload, key, path)
+        self.flush()  # the articles its metadata records name are stored before it is published
+        self._submit(self._upload, key, path)
+
+    def _submit(self, work: Callable[..., None], *args: Any) -> None:
+        self._tasks.append(self._thread.submit(work, *args))
+        while len(self._tasks) > MAX_PENDING_TASKS or (self._tasks and self._tasks[0].done()):
+            self._tasks.popleft().result()  # never raises: failures are kept in self.failure
 
     def close(self) -> BaseException | None:
         """Wait for every queued write; the first failure, or None."""
+        self.flush()
         self._thread.shutdown(wait=True)
         self.pending.close()
         return self.failure
@@ -94,7 +105,7 @@ class StoreWriter:
 
         body = f"{article_key}\n{self.crawl_id}\n".encode()
         try:
-            result = self.store.put_bytes(claim_key, body, content_type="text/plain")
+            result = put_claim(self.store, claim_key, body)
         except ObjectExistsError:
             with self.store.open(claim_key) as handle:
                 holder, _, holder_crawl = handle.read().decode("utf-8").strip().partition("\n")
@@ -105,18 +116,9 @@ class StoreWriter:
         return article_key
 
     # -- writer thread ------------------------------------------------------------------------------------------
-    def _drain(self) -> None:
-        while True:
-            with self._cond:
-                if not self._queue or self.failure is not None:
-                    self._draining = False
-                    self._cond.notify_all()
-                    return
-                batch = [self._queue.popleft() for _ in range(min(BATCH_SIZE, len(self._queue)))]
-                self._cond.notify_all()
-            self._store_articles(batch)
-
     def _store_articles(self, batch: list[tuple[str, bytes]]) -> None:
+        if self.failure is not None:
+            return
         try:
             for result in put_many(self.store, batch, content_type=ARTICLE_CONTENT_TYPE):
                 self.journal(result, "article")
@@ -134,9 +136,7 @@ class StoreWriter:
             self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
-        with self._cond:
-            self.failure = exc
-            self._cond.notify_all()
+        self.failure = exc
         logger.error("store write failed, stopping the crawl (the spool keeps what was not stored): %s", exc)
         if self.on_failure is not None:
             self.on_failure(exc)
