@@ -42,9 +42,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if result.recovery.anything:
         print(
             f"recovered from an earlier crash: {len(result.recovery.uploaded)} WARC file(s) uploaded, "
-            f"{len(result.recovery.manifests)} manifest(s) written",
+            f"{result.recovery.articles} article(s) stored, {len(result.recovery.manifests)} manifest(s) written",
             file=sys.stderr,
         )
+    for line in result.recovery.set_aside:
+        print(f"archiver: spool entry set aside (it could not be stored): {line}", file=sys.stderr)
     counts = result.counts
     print(f"crawl {result.crawl_id} finished ({result.finish_reason}) into {result.store_uri}")
     print(
@@ -124,7 +126,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from archiver.store import open_existing_store
     from archiver.verify import verify_store
 
-    report = verify_store(open_existing_store(args.store))
+    report = verify_store(open_existing_store(args.store), args.catalog)
     for problem in report.problems:
         print(problem)
     summary = f"{report.objects} objects, {report.warc_files} WARC files, {report.articles} articles checked"
@@ -211,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="re-hash every object and check every WARC record and article link")
     ver.add_argument("--store", help=STORE_HELP)
+    ver.add_argument("--catalog", help=CATALOG_HELP + "; its article keys are checked too")
     ver.set_defaults(handler=cmd_verify)
 
     add_retrieval_commands(sub)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.errors import ConfigError
+from archiver.identifiers import site_id_problem
 
 SELECTOR_FIELDS = ("title", "subtitle", "authors", "published_at", "updated_at", "section", "tags", "body", "images")
 
@@ -87,6 +88,8 @@ def _parse(name: str, text: str) -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"site profile {name} is not valid TOML: {exc}") from exc
+    if "id" in data and (problem := site_id_problem(data["id"])):
+        raise ConfigError(f"site profile {name}: id {data['id']!r} is not a valid site id: {problem}")
     unknown = set(data.get("selectors", {})) - set(SELECTOR_FIELDS)
     if unknown:
         raise ConfigError(f"site profile {name}: unknown selector field(s) {sorted(unknown)}")
@@ -167,7 +170,7 @@ def profiles() -> dict[str, SiteProfile]:
     found = {site_id: replace(_build(where[site_id], d), origin=where[site_id]) for site_id, d in data.items()}
     archive_files: dict[str, str] = {}
     for path in own:
-        parsed = _parse(path.name, path.read_text(encoding="utf-8"))
+        parsed = _parse(str(path), path.read_text(encoding="utf-8"))
         site_id = parsed["id"]
         if site_id in archive_files:
             raise ConfigError(f"site id {site_id!r} is registered twice: {archive_files[site_id]} and {path}")
@@ -177,7 +180,7 @@ def profiles() -> dict[str, SiteProfile]:
             profile = _build(str(path), merged)
             found[site_id] = replace(profile, origin=where[site_id], overridden_by=str(path), overridden=changed)
         else:
-            found[site_id] = replace(_build(path.name, parsed), origin=str(path))
+            found[site_id] = replace(_build(str(path), parsed), origin=str(path))
     return dict(sorted(found.items()))
 
 

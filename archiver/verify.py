@@ -81,12 +81,57 @@ def _article_problems(store: Store, key: str, article: dict[str, Any]) -> Iterat
         yield f"{key}: URL differs from its capture record's target"
 
 
-def verify_store(store: Store) -> VerifyReport:
+def _promised_articles(store: Store, warc_keys: list[str]) -> Iterator[tuple[str, str]]:
+    """(article key, WARC file) for every article a metadata record names, read from the WARC's CDXJ index (or the
+    WARC itself when it has none)."""
+    from archiver.catalog.cdxj import cdxj_key, index_warc, parse_line
+
+    for warc_key in warc_keys:
+        try:
+            with store.open(cdxj_key(warc_key)) as handle:
+                lines: list[bytes] = handle.read().splitlines()
+        except NotFoundError:
+            try:
+                with store.open(warc_key) as handle:
+                    lines = index_warc(handle, warc_key)
+            except Exception:  # noqa: BLE001 - a damaged WARC is reported by the record validation
+                continue
+        for line in lines:
+            if line.strip():
+                article = parse_line(line)[2].get("article")
+                if article:
+                    yield str(article), warc_key
+
+
+def _catalog_articles(store: Store, catalog_url: str | None) -> Iterator[str]:
+    """Article keys the catalog (when there is one) lists for captures."""
+    from archiver.catalog.db import Database, default_catalog_url, sqlite_path
+    from archiver.store.local import LocalStore
+
+    url = catalog_url or default_catalog_url(store.uri, store.root if isinstance(store, LocalStore) else None)
+    if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).is_file():
+        return
+    db = Database(url)
+    try:
+        if not db.has_table("captures"):
+            return
+        owner = db.one("SELECT value FROM catalog_meta WHERE name = 'store'")
+        if owner is None or owner[0] != store.uri:
+            return
+        for (key,) in db.query("SELECT DISTINCT article_key FROM captures WHERE article_key IS NOT NULL"):
+            yield str(key)
+    finally:
+        db.close()
+
+
+def verify_store(store: Store, catalog_url: str | None = None) -> VerifyReport:
+    """`catalog_url`: the catalog whose article keys are checked too (default: the store's, when it exists)."""
     problems: list[str] = []
     listed: dict[str, str] = {}
     problems += _manifest_problems(store, listed)
 
     by_crawl: dict[str, list[str]] = defaultdict(list)
+    present: set[str] = set()
     objects = articles = 0
     for info in store.list(""):
         if info.key.startswith("crawls/"):
@@ -98,6 +143,7 @@ def verify_store(store: Store) -> VerifyReport:
             by_crawl[info.key.rsplit("/", 1)[-1].rsplit("-", 1)[0]].append(info.key)
         elif info.key.startswith("articles/") and info.key.endswith(".json"):
             articles += 1
+            present.add(info.key)
             try:
                 with store.open(info.key) as handle:
                     article = json.loads(handle.read())
@@ -112,4 +158,13 @@ def verify_store(store: Store) -> VerifyReport:
         finally:
             for _key, handle in handles:
                 handle.close()
+    # An article promised but absent is lost data, whatever the manifests say.
+    missing: dict[str, str] = {}
+    for key, warc_key in _promised_articles(store, [k for keys in by_crawl.values() for k in keys]):
+        if key not in present:
+            missing.setdefault(key, f"named by a metadata record in {warc_key}")
+    for key in _catalog_articles(store, catalog_url):
+        if key not in present:
+            missing.setdefault(key, "named by the catalog")
+    problems += [f"{key}: {where} but missing from the store" for key, where in sorted(missing.items())]
     return VerifyReport(objects, sum(len(k) for k in by_crawl.values()), articles, problems)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from archiver.catalog.cdxj import cdxj_key, index_warc, parse_line, urlkey
-from archiver.catalog.db import Database, default_catalog_url
+from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_url, set_aside
 from archiver.crawl.prior import PriorCaptures
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
@@ -147,6 +148,7 @@ class Catalog:
 
     @classmethod
     def open(cls, store: Store, url: str | None = None) -> Catalog:
+        """The catalog of `store`; CatalogDamagedError when its SQLite file is not a readable database."""
         from archiver.store.local import LocalStore
 
         root = store.root if isinstance(store, LocalStore) else None
@@ -241,8 +243,11 @@ class Catalog:
         for site in sorted(set(sites)):
             yield from self._rows("site = ?", (site,))
 
-    def prior_captures(self, sites: Iterable[str]) -> PriorCaptures:
-        """What a new crawl of these sites needs to write revisits, conditional requests and new versions only."""
+    def prior_captures(self, sites: Iterable[str], stored: Container[str] | None = None) -> PriorCaptures:
+        """What a new crawl of these sites needs to write revisits, conditional requests and new versions only.
+
+        `stored`: the article keys the store really holds; a version whose JSON is not among them is ignored (an
+        article counts as archived only once its JSON is stored, whatever its metadata record says)."""
         prior = PriorCaptures()
         for row in self.site_rows(sites):
             if row.status is not None and 200 <= row.status < 300 and row.payload_digest:
@@ -251,7 +256,27 @@ class Catalog:
                 if row.etag or row.last_modified:
                     prior.validators[row.url] = (row.etag, row.last_modified)
             if row.article_key and row.article_id and row.content_hash:
+                if stored is not None and row.article_key not in stored:
+                    continue
                 prior.article_urls.add(row.url)
                 if row.version == "new":
                     prior.versions[row.article_id] = (row.content_hash, row.article_key)
         return prior
+
+
+def rebuild_catalog(store: Store, url: str | None = None) -> tuple[ReindexReport, Path | None]:
+    """`archiver reindex`: rebuild the catalog from the store. A damaged SQLite catalog (found when opened or while
+    rebuilding) is first moved aside as `{name}.damaged-{time}`, never deleted; returns where it went."""
+    moved: Path | None = None
+    for _attempt in range(2):
+        try:
+            catalog = Catalog.open(store, url)
+            try:
+                return catalog.reindex(), moved
+            finally:
+                catalog.close()
+        except CatalogDamagedError as exc:
+            if moved is not None:
+                raise
+            moved = set_aside(exc.path)
+    raise AssertionError("unreachable")

@@ -163,6 +163,17 @@ def _finish(
         yield capture.line()
 
 
+def metadata_article_keys(stream: IO[bytes]) -> set[str]:
+    """The article JSON keys the metadata records of one WARC file name (whatever file their capture is in)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    keys = set()
+    for record in ArchiveIterator(stream, no_record_parse=False, check_digests=False):
+        if record.rec_type == "metadata" and (key := _fields_of(record).get("article-key")):
+            keys.add(key)
+    return keys
+
+
 def parse_line(line: bytes | str) -> tuple[str, str, dict[str, Any]]:
     text = line.decode("utf-8") if isinstance(line, bytes) else line
     key, stamp, body = text.rstrip("\n").split(" ", 2)

@@ -16,9 +16,34 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.errors import ConfigError
+from archiver.errors import ArchiverError, ConfigError
 
 Row = tuple[Any, ...]
+
+
+class CatalogDamagedError(ArchiverError):
+    """The catalog file is not a readable database (exit 1). It is derived data: `archiver reindex` rebuilds it."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"catalog {path} is damaged ({detail}): run `archiver reindex` to set it aside and rebuild it from "
+            "the store"
+        )
+        self.path = path
+
+
+@contextmanager
+def _damage_checked(path: Path | None) -> Iterator[None]:
+    """SQLite reports a damaged file as DatabaseError ('file is not a database', 'disk image is malformed');
+    OperationalError (a lock, a full disk) is another matter and passes through."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if path is None or isinstance(exc, sqlite3.OperationalError):
+            raise
+        raise CatalogDamagedError(path, str(exc)) from exc
+
+
 SCHEMA_LOCK_KEY = 0x4C4E41  # any constant: the advisory lock that serialises schema creation ("LNA")
 
 
@@ -29,6 +54,7 @@ class Database:
         self.url = url
         self._lock = threading.RLock()
         self._depth = 0
+        self.path: Path | None = None
         if url.startswith(("postgresql://", "postgres://")):
             self.dialect = "postgresql"
             try:
@@ -42,11 +68,12 @@ class Database:
                 raise ConfigError(f"cannot connect to catalog {redact(url)}: {first}") from exc
         else:
             self.dialect = "sqlite"
-            path = sqlite_path(url)
+            self.path = path = sqlite_path(url)
             path.parent.mkdir(parents=True, exist_ok=True)
             self._sqlite = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-            self._sqlite.execute("PRAGMA journal_mode=WAL")
-            self._sqlite.execute("PRAGMA synchronous=NORMAL")
+            with _damage_checked(path):
+                self._sqlite.execute("PRAGMA journal_mode=WAL")
+                self._sqlite.execute("PRAGMA synchronous=NORMAL")
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
@@ -58,7 +85,8 @@ class Database:
                 with self._pg.cursor() as cur:
                     cur.execute(self._sql(sql), params)
                     return int(cur.rowcount)
-            return int(self._sqlite.execute(sql, params).rowcount)
+            with _damage_checked(self.path):
+                return int(self._sqlite.execute(sql, params).rowcount)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:
@@ -66,7 +94,8 @@ class Database:
                 with self._pg.cursor() as cur:
                     cur.executemany(self._sql(sql), list(rows))
             else:
-                self._sqlite.executemany(sql, rows)
+                with _damage_checked(self.path):
+                    self._sqlite.executemany(sql, rows)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
@@ -74,7 +103,8 @@ class Database:
                 with self._pg.cursor() as cur:
                     cur.execute(self._sql(sql), params)
                     return [tuple(r) for r in cur.fetchall()]
-            return list(self._sqlite.execute(sql, params).fetchall())
+            with _damage_checked(self.path):
+                return list(self._sqlite.execute(sql, params).fetchall())
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
@@ -126,6 +156,18 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged SQLite catalog (and its WAL files) out of the way, never deleting it (it is evidence)."""
+    from archiver.warc.records import utcnow
+
+    target = path.with_name(f"{path.name}.damaged-{utcnow():%Y%m%dT%H%M%SZ}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            os.replace(source, target.with_name(target.name + suffix))
+    return target
 
 
 def sqlite_path(url: str) -> Path:

@@ -99,10 +99,15 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    with _closing(_catalog(args)) as catalog:
-        report = catalog.reindex()
+    from archiver.catalog.catalog import rebuild_catalog
+    from archiver.store import open_store
+
+    store = open_store(args.store)
+    report, moved = rebuild_catalog(store, args.catalog)
+    if moved is not None:
+        print(f"archiver: the damaged catalog was set aside as {moved}", file=sys.stderr)
     print(
-        f"catalog rebuilt from {catalog.store.uri}: {report.captures} captures from {report.index_files} WARC files "
+        f"catalog rebuilt from {store.uri}: {report.captures} captures from {report.index_files} WARC files "
         f"({report.warcs_indexed_on_the_fly} indexed from the WARC itself) in {report.seconds:.1f} s"
     )
     return 0

@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
-import threading
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from urllib.parse import urldefrag, urlsplit
 
 from archiver import SOFTWARE
 from archiver.crawl.challenge import looks_like_challenge
 from archiver.crawl.drift import ExtractionStats
+from archiver.crawl.pending import pending_path
 from archiver.crawl.prior import PriorCaptures
-from archiver.crawl.publish import publish_warc
 from archiver.crawl.wiretap import WireExchange
+from archiver.crawl.writes import StoreWriter
 from archiver.errors import StoreError
 from archiver.extraction.rules import SelectorMatch
 from archiver.spool import Spool
-from archiver.store import PutResult, Store
+from archiver.store import Store
+from archiver.store.batch import claims_are_local
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
 
 logger = logging.getLogger(__name__)
-ARTICLE_CONTENT_TYPE = "application/json"
 COVERAGE_MIN_BODY_WORDS = 50
-MAX_PENDING_WRITES = 256
 
 
 @dataclass(frozen=True)
@@ -60,13 +59,44 @@ def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
     return f"articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json"
 
 
+def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
+    """The claim of one article version: whoever creates it first (no-overwrite put) stores that version."""
+    return f"claims/{site}/{article_id}.{content_hash.removeprefix('sha256:')}"
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """An extracted article between its two steps (draft_article, then record_article)."""
+
+    site: str
+    article: dict[str, Any]
+    capture: CaptureRef
+    key: str  # its own new version's key, or the existing version it equals
+    body: bytes | None  # the JSON of a new version; None when it equals the newest archived version
+    had_version: bool  # the article had a version before (a new one is a change)
+    claim_key: str | None
+    evidence: ExtractionEvidence | None = None
+
+
+class ExtractionEvidence(NamedTuple):
+    """What the site's profile selectors matched on the page, and which layer produced each field."""
+
+    profile: str | None
+    selectors: list[SelectorMatch]
+    layers: dict[str, str] | None
+
+
 def manifest_key(crawl_id: str) -> str:
     return f"crawls/{crawl_id}/manifest.json"
 
 
 class CrawlArchive:
-    """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); uploads of
-    closed WARC files run on one background thread so a 1 GB upload does not stall the crawl."""
+    """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); store writes
+    (article JSON, closed WARCs) run on one background thread (archiver/crawl/writes.py), so fsyncs and a 1 GB
+    upload do not stall the crawl.
+
+    Once a spool or store write has failed, `broken` holds the error: `on_broken` is called once (the runner stops
+    the crawl there), and later pages are neither written nor counted, since they could not be stored."""
 
     def __init__(
         self,
@@ -91,12 +121,11 @@ class CrawlArchive:
         self.coverage_counts: dict[str, Counter[str]] = {}
         self.extraction = ExtractionStats()
         self._writers: dict[str, RotatingWarcWriter] = {}
-        self._pending: deque[Future[PutResult]] = deque()
-        self._failures: list[BaseException] = []
-        # Store writes (article JSON, closed WARCs) run here, so fsyncs and uploads do not stall the crawl.
-        self._uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-write")
-        self._journal_lock = threading.Lock()
+        self.broken: BaseException | None = None
+        self.on_broken: Callable[[BaseException], None] | None = None
         self._lock: IO[bytes] = spool.lock(crawl_id)
+        self.writes = StoreWriter(store, spool, crawl_id, self.counts, on_failure=self._store_failed)
+        self.claims_are_local = claims_are_local(store)
 
     # -- WARC ---------------------------------------------------------------------------------------------------
     def _writer(self, site: str) -> RotatingWarcWriter:
@@ -129,35 +158,18 @@ class CrawlArchive:
         ]
         return fields
 
-    def _background(self, work: Callable[..., Any], *args: Any) -> None:
-        """Run a store write off the reactor thread; wait for the oldest when too many are pending."""
-        self._pending.append(self._uploader.submit(work, *args))
-        while len(self._pending) > MAX_PENDING_WRITES:
-            error = self._pending.popleft().exception()
-            if error is not None:
-                self._failures.append(error)
-
-    def _store_article(self, key: str, body: bytes) -> PutResult:
-        result = self.store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)
-        self._journal(result, "article")
-        return result
-
     def _closed(self, warc: WarcFile) -> None:
         closed = self.spool.mark_closed(warc.path)
-        self._background(self._upload, warc.key, closed)
+        self.writes.warc_closed(warc.key, closed)
 
-    def _upload(self, key: str, path: Path) -> list[PutResult]:
-        index, warc = publish_warc(self.store, self.spool, key, path)
-        self._journal(index, "cdxj")
-        self._journal(warc, "warc")
-        return [index, warc]
+    def _store_failed(self, error: BaseException) -> None:  # the store-write thread
+        self._break(error)
 
-    def _journal(self, result: PutResult, kind: str) -> None:
-        entry = {"key": result.key, "sha256": result.sha256, "size": result.size, "kind": kind}
-        with self._journal_lock:  # called from the store-write threads
-            self.spool.append_journal(self.crawl_id, entry)
-            self.counts[f"objects_{kind}"] += 1
-            self.counts["bytes_stored"] += result.size
+    def _break(self, error: BaseException) -> None:
+        if self.broken is None:
+            self.broken = error
+            if self.on_broken is not None:
+                self.on_broken(error)
 
     def count(self, site: str, name: str, n: int = 1) -> None:
         """A counter for the whole crawl and for one site (the manifest's `counts` and `site_counts`)."""
@@ -169,6 +181,8 @@ class CrawlArchive:
 
         A 2xx body byte-identical to the URL's newest archived one becomes a revisit record (identical-payload-
         digest profile: the HTTP head as received, no body)."""
+        if self.broken is not None:
+            return None  # nothing can be stored any more: the crawl is stopping
         received = skip_interim(bytes(exchange.received))
         message = split_message(received)
         try:
@@ -215,7 +229,11 @@ class CrawlArchive:
                 *((f"tls-{name}", value) for name, value in sorted(exchange.tls.items())),
             ]
             event.append(records.metadata_record(uri, evidence, refers_to=response_id, moment=moment))
-        locations = self._writer(site).write_event(event, moment)
+        try:
+            locations = self._writer(site).write_event(event, moment)
+        except OSError as exc:  # the spool's disk is full or gone: stop fetching what cannot be kept
+            self._break(exc)
+            return None
         self.count(site, "captures")
         self.count(site, f"status_{status}")
         if urlsplit(uri).path == "/robots.txt":
@@ -239,48 +257,90 @@ class CrawlArchive:
         )
 
     # -- articles -----------------------------------------------------------------------------------------------
-    def record_article(
+    def draft_article(
         self,
         site: str,
         article: dict[str, Any],
         capture: CaptureRef,
         fetched_at: datetime,
-        profile: str | None = None,
-        selectors: list[SelectorMatch] | None = None,
-        layers: dict[str, str] | None = None,
-    ) -> str:
-        """Link the capture to its article version with a metadata record; store the article JSON (immutable)
-        only when its content_hash differs from the newest archived version (a menu change is no new version).
-        Returns the key of the version this capture shows."""
+        evidence: ExtractionEvidence | None = None,
+    ) -> ArticleDraft | None:
+        """First step for an extracted article (reactor thread): decide whether it is a new version (its
+        content_hash differs from the newest archived one; a menu change is no new version) and, if so, keep its
+        JSON in the spool. None when nothing can be stored any more. A draft with a `claim_key` needs
+        `claim_version` (any thread) before `record_article`. `evidence`: what the site's profile selectors matched
+        and which layer gave each field, counted in the manifest when the article is recorded (drift reports)."""
+        if self.broken is not None:
+            return None
         earlier = self.prior.versions.get(article["id"])
-        self.prior.article_urls.add(capture.url)
         if earlier is not None and earlier[0] == article["content_hash"]:
-            key, version = earlier[1], "same"
-            self.count(site, "articles_unchanged")
-            fields = [("article-key", key), ("article-id", article["id"])]
-        else:
-            key, version = article_key(site, article["id"], fetched_at), "new"
-            body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-            self._background(self._store_article, key, body)
-            self.prior.versions[article["id"]] = (article["content_hash"], key)
-            self.count(site, "articles_changed" if earlier is not None else "articles_new")
+            return ArticleDraft(site, article, capture, earlier[1], None, earlier is not None, None, evidence)
+        key = article_key(site, article["id"], fetched_at)
+        body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+        try:
+            # Into the spool before any metadata record names it: no record promises a lost article.
+            self.writes.keep(key, body)
+        except OSError as exc:
+            self._break(exc)
+            return None
+        claim = version_claim_key(site, article["id"], article["content_hash"])
+        return ArticleDraft(site, article, capture, key, body, earlier is not None, claim, evidence)
+
+    def claim_version(self, draft: ArticleDraft) -> str:
+        """The key of the version holding the draft's content hash: the draft's own, or the one another crawl
+        of this store stored first (two crawls at once end with one version per content hash)."""
+        assert draft.claim_key is not None
+        return self.writes.claim(draft.claim_key, draft.key)
+
+    def claim_failed(self, error: BaseException | None) -> None:
+        self._break(error or StoreError("the claim of an article version failed"))
+
+    def record_article(self, draft: ArticleDraft, holder: str | None = None) -> str:
+        """Link the capture to its article version with a metadata record, and queue the put of a new version's
+        JSON (immutable). `holder`: what claim_version returned. Returns the key of the version shown."""
+        if self.broken is not None:
+            return ""
+        site, article = draft.site, draft.article
+        if draft.body is not None and holder == draft.key:
+            key, version = draft.key, "new"
+            self.writes.queue(key, draft.body)
+            self.count(site, "articles_changed" if draft.had_version else "articles_new")
             fields = [
                 ("article-key", key),
                 ("article-id", article["id"]),
-                ("article-sha256", hashlib.sha256(body).hexdigest()),
+                ("article-sha256", hashlib.sha256(draft.body).hexdigest()),
             ]
+        else:
+            key, version = (holder or draft.key), "same"
+            if draft.body is not None:  # another crawl stored this version first: ours is withdrawn
+                try:
+                    self.writes.withdraw(draft.key)
+                except OSError as exc:
+                    self._break(exc)
+                    return ""
+                self.count(site, "articles_stored_by_another_crawl")
+            self.count(site, "articles_unchanged")
+            fields = [("article-key", key), ("article-id", article["id"])]
+        self.prior.versions[article["id"]] = (article["content_hash"], key)
         fields += [
             ("article-version", version),
             ("content-hash", article["content_hash"]),
             ("article-title", article.get("title") or ""),
             ("extractor", json.dumps(article.get("extraction", {}), ensure_ascii=False, sort_keys=True)),
         ]
+        capture = draft.capture
         moment = datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00"))
         metadata = records.metadata_record(capture.url, fields, refers_to=capture.record_id, moment=moment)
-        self._writer(site).write_event([metadata], moment)
+        try:
+            self._writer(site).write_event([metadata], moment)
+        except OSError as exc:
+            self._break(exc)
+            return ""
+        self.prior.article_urls.add(capture.url)
         self.count(site, "articles")
         self._cover(site, article)
-        self.extraction.add(site, article, profile, selectors or [], layers)
+        evidence = draft.evidence or ExtractionEvidence(None, [], None)
+        self.extraction.add(site, article, evidence.profile, evidence.selectors, evidence.layers)
         return key
 
     def _cover(self, site: str, article: dict[str, Any]) -> None:
@@ -303,15 +363,25 @@ class CrawlArchive:
 
     # -- end of crawl ---------------------------------------------------------------------------------------------
     def close(self, finished_at: datetime, extra: dict[str, Any] | None = None) -> str:
-        """Close and upload every WARC, write the manifest, release the spool. Returns the manifest key."""
-        for writer in self._writers.values():
-            writer.close()
-        self._uploader.shutdown(wait=True)
-        failures = self._failures + [e for f in self._pending if (e := f.exception()) is not None]
-        if failures:
-            # Closed WARCs stay in the spool's closed/ folder and the next run uploads them; an article JSON that
-            # could not be stored can be extracted again from its capture.
-            raise StoreError(f"{len(failures)} store write(s) failed (WARCs kept in {self.spool.root}): {failures[0]}")
+        """Close and upload every WARC, write the manifest, release the spool. Returns the manifest key.
+
+        When a store write failed, what was not stored stays in the spool (article JSON in its pending log, WARCs
+        in closed/); the writes are tried once more here (the store may be back), and if they still fail,
+        StoreError says so and the next crawl on this store finishes them before it starts."""
+        from archiver.crawl.recovery import finish_writes
+
+        try:
+            for writer in self._writers.values():
+                writer.close()
+        except OSError as exc:
+            self._break(exc)
+        failure = self.writes.close()
+        if failure is not None or self.broken is not None:
+            try:
+                finish_writes(self.store, self.spool, self.crawl_id)
+            except Exception as exc:  # noqa: BLE001 - reported below, with what stays in the spool
+                failure = failure or exc
+            raise StoreError(store_failure_message(failure or self.broken, self.spool.root))
         key = write_manifest(
             self.store,
             self.spool,
@@ -329,8 +399,25 @@ class CrawlArchive:
                 **(extra or {}),
             },
         )
+        pending_path(self.spool.root, self.crawl_id).unlink(missing_ok=True)
         self.spool.finish(self.crawl_id, self._lock)
         return key
+
+
+def store_failure_message(error: BaseException | None, spool_root: Path) -> str:
+    """One line for the operator: what failed, that nothing is lost, and what to do."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__
+    if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+        return (
+            f"disk full ({cause.filename or spool_root}): the crawl stopped; free space and run a crawl on this store "
+            f"again: it first stores what the spool {spool_root} kept"
+        )
+    return (
+        f"store write failed ({error}): the crawl stopped; what was not stored is kept in the spool {spool_root} "
+        "and the next crawl on this store stores it first"
+    )
 
 
 def write_manifest(

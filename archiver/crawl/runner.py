@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
-from archiver.crawl.archive import CrawlArchive
+from archiver.crawl.archive import CrawlArchive, manifest_key
 from archiver.crawl.limits import crawl_limits
 from archiver.crawl.netsafety import check_start_url, truthy
 from archiver.crawl.outcome import nothing_captured
@@ -18,6 +19,7 @@ from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
 from archiver.crawl.settings_check import check_overrides
 from archiver.errors import ConfigError
+from archiver.identifiers import crawl_id_problem, site_id_problem
 from archiver.sites import site_id_for_url
 from archiver.spool import Spool
 from archiver.store import Store, open_store
@@ -58,15 +60,49 @@ def new_crawl_id(moment: datetime) -> str:
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def archived_article_ids(store: Store, sites: list[str]) -> set[str]:
-    """Ids of the articles already archived for these sites, read from the store's keys alone."""
-    ids = set()
+def stored_article_keys(store: Store, sites: list[str]) -> set[str]:
+    """Keys of the article JSON the store really holds for these sites (one listing per site). An article counts
+    as archived only when its JSON is here, whatever a metadata record or the catalog says."""
+    keys = set()
     for site in sites:
         for info in store.list(f"articles/{site}/"):
-            parts = info.key.split("/")
-            if len(parts) == 4:
-                ids.add(parts[2])
-    return ids
+            if info.key.count("/") == 3 and info.key.endswith(".json"):
+                keys.add(info.key)
+    return keys
+
+
+def refuse_taken_crawl_id(store: Store, spool: Spool, crawl_id: str) -> None:
+    """A crawl id names WARC files and `crawls/{id}/`: a second crawl under one id would collide with the first."""
+    if store.exists(manifest_key(crawl_id)) or spool.journal_path(crawl_id).exists():
+        raise ConfigError(
+            f"crawl id {crawl_id!r} is already in the store {store.uri}: give another --crawl-id, or none for a new one"
+        )
+
+
+def _stopper(crawler: Any) -> Callable[[BaseException], None]:
+    """Stop the crawl (from any thread) once nothing more can be stored: pages fetched after it would be lost."""
+
+    def stop(error: BaseException) -> None:
+        from twisted.internet import reactor
+
+        def close() -> None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            if crawler.engine is not None and crawler.spider is not None:
+                deferred_from_coro(crawler.engine.close_spider_async(reason="store_failed"))
+
+        reactor.callFromThread(close)
+
+    return stop
+
+
+def site_of_start_url(url: str) -> str:
+    """The site id of a `--start-url` crawl: a registered site's id when the URL is on its domains, else the URL's
+    host; either becomes part of store keys, so it is checked like a profile's id."""
+    site = site_id_for_url(url)
+    if problem := site_id_problem(site):
+        raise ConfigError(f"start URL {url!r}: its host {site!r} cannot name a site in the store ({problem})")
+    return site
 
 
 def validate_start_url(url: str) -> str:
@@ -93,7 +129,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         options = shared.options
     # --
 
-    targets = [CrawlTarget(site_id_for_url(u), [u]) for u in map(validate_start_url, options.start_urls)]
+    targets = [CrawlTarget(site_of_start_url(u), [u]) for u in map(validate_start_url, options.start_urls)]
     if options.sites:
         from spiders.profiles import targets_for_sites
 
@@ -107,12 +143,14 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             check_start_url(url, allow_private)
     if options.max_pages is not None and options.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
-    if options.crawl_id is not None and not options.crawl_id.replace("-", "").replace("_", "").isalnum():
-        raise ConfigError(f"--crawl-id {options.crawl_id!r}: use letters, digits, '-' and '_' only")
+    if options.crawl_id is not None and (problem := crawl_id_problem(options.crawl_id)):
+        raise ConfigError(f"--crawl-id {options.crawl_id!r}: {problem}")
 
     store = open_store(options.store)
     store.check_writable()
     spool = Spool.for_store(store, options.spool)
+    if options.crawl_id is not None:
+        refuse_taken_crawl_id(store, spool, options.crawl_id)  # before anything is written, recovery included
     recovery = recover_spool(store, spool)
 
     started = utcnow()
@@ -131,7 +169,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     sites = [t.site for t in targets]
     catalog = Catalog.open(store, options.catalog)
     catalog.sync()
-    prior = catalog.prior_captures(sites)
+    stored = stored_article_keys(store, sites)
+    prior = catalog.prior_captures(sites, stored)
     recorded["recrawl"] = options.recrawl
     recorded["since"] = options.since.isoformat() if options.since else None
     archive = CrawlArchive(
@@ -156,7 +195,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(NewsSpider)
-    known = frozenset() if options.recrawl else frozenset(archived_article_ids(store, sites) | set(prior.versions))
+    archive.on_broken = _stopper(crawler)
+    known = frozenset() if options.recrawl else frozenset(key.split("/")[2] for key in stored)
     process.crawl(
         crawler,
         archive=archive,

@@ -39,7 +39,8 @@ class WarcFile:
     def __init__(self, path: Path, key: str, info_fields: list[tuple[str, str]], moment: datetime) -> None:
         self.path = path
         self.key = key
-        self._handle: BinaryIO = path.open("xb")
+        # Unbuffered: each record is one write, and a failed one (disk full) is cut off again, never half kept.
+        self._handle: BinaryIO = path.open("xb", buffering=0)
         self._buffer = io.BytesIO()
         # warcio serialises the record into a buffer; we gzip it as one member at a moderate level (warcio's own
         # wrapper uses level 9, about twice the CPU for a few per cent of size).
@@ -55,14 +56,21 @@ class WarcFile:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
-        self._handle.write(_gzip(self._buffer.getvalue()))
-        self._handle.flush()
+        member = memoryview(_gzip(self._buffer.getvalue()))
+        try:
+            while member:
+                member = member[self._handle.write(member) or 0 :]
+        except OSError:
+            os.ftruncate(self._handle.fileno(), offset)
+            self._handle.seek(offset)
+            raise
         return RecordLocation(self.key, offset, self._handle.tell() - offset)
 
     def close(self) -> None:
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
+        try:
+            os.fsync(self._handle.fileno())
+        finally:
+            self._handle.close()
 
 
 def _gzip(data: bytes) -> bytes:
