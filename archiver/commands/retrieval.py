@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 import textwrap
@@ -72,6 +73,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         raise ConfigError(f"--format {args.format!r}: use json, html or warc")
     if args.format == "warc" and not args.out and sys.stdout.isatty():
         raise ConfigError("--format warc writes gzip-compressed bytes: give --out FILE.warc.gz or redirect the output")
+    if args.format == "warc" and args.out and not args.out.endswith((".warc", ".warc.gz")):
+        raise ConfigError(f"--out {args.out}: name a WARC file FILE.warc.gz (gzip) or FILE.warc (uncompressed)")
     at = parse_at(args.at) if args.at else None
     with _closing(_catalog(args)) as catalog:
         match = find_url(catalog, args.url)
@@ -86,6 +89,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         else:
             name = Path(args.out).name if args.out else None
             data, note = snapshot_warc(catalog, url, at, name), None
+            if name and name.endswith(".warc"):
+                # Tools that pick compression from the suffix (warcat) read a .warc file as uncompressed.
+                data = gzip.decompress(data)
     if note:
         print(f"archiver: {note}", file=sys.stderr)
     if args.out:

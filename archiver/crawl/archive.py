@@ -28,6 +28,7 @@ from archiver.store import Store
 from archiver.store.batch import claims_are_local
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
+from archiver.warc.names import warc_file_name
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class CaptureRef:
 
 
 def warc_key(site: str, crawl_id: str, day: datetime, serial: int) -> str:
-    return f"warc/{site}/{day:%Y/%m/%d}/{crawl_id}-{serial:05d}.warc.gz"
+    return f"warc/{site}/{day:%Y/%m/%d}/{warc_file_name(site, crawl_id, serial)}"
 
 
 def article_key(site: str, article_id: str, fetched_at: datetime) -> str:

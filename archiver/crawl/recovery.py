@@ -26,6 +26,7 @@ from archiver.errors import ObjectExistsError, StoreError
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.warc.members import TruncatedMember
+from archiver.warc.names import crawl_id_of
 from archiver.warc.records import utcnow
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,6 @@ class Recovery:
     @property
     def anything(self) -> bool:
         return bool(self.salvaged or self.uploaded or self.articles or self.manifests or self.set_aside)
-
-
-def crawl_id_of(warc_key: str) -> str:
-    return warc_key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
 
 
 # Errors that retrying will never fix: the entry is set aside. Any other StoreError means the store is unreachable.
