@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archiver import __version__
 from archiver.commands.common import CATALOG_HELP, STORE_HELP, iso_date, parse_set
+from archiver.commands.evidence import add_evidence_commands
 from archiver.commands.operations import add_ops_commands, add_worker_command
 from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.set_defaults(handler=cmd_verify)
 
     add_retrieval_commands(sub)
+    add_evidence_commands(sub)
     add_ops_commands(sub)
     add_worker_command(sub)
     add_replay_command(sub)

@@ -69,8 +69,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from archiver.retrieve import find_url, parse_at, snapshot_article, snapshot_html, snapshot_warc
 
+    if args.format == "wacz":
+        from archiver.commands.evidence import cmd_snapshot_wacz
+
+        return cmd_snapshot_wacz(args)
     if args.format not in ("json", "html", "warc"):
-        raise ConfigError(f"--format {args.format!r}: use json, html or warc")
+        raise ConfigError(f"--format {args.format!r}: use json, html, warc or wacz")
     if args.format == "warc" and not args.out and sys.stdout.isatty():
         raise ConfigError("--format warc writes gzip-compressed bytes: give --out FILE.warc.gz or redirect the output")
     if args.format == "warc" and args.out and not args.out.endswith((".warc", ".warc.gz")):
@@ -167,7 +171,12 @@ def add_retrieval_commands(sub: Any) -> None:
     snap.add_argument("--store", help=STORE_HELP)
     snap.add_argument("--catalog", help=CATALOG_HELP)
     snap.add_argument("--at", help="ISO 8601 time (naive: UTC; a bare date: end of that day UTC); default now")
-    snap.add_argument("--format", default="json", help="json (article version), html (page as served) or warc")
+    snap.add_argument(
+        "--format",
+        default="json",
+        help="json (article version), html (page as served), warc or wacz (evidence)",
+    )
+    snap.add_argument("--tsa", action="append", help="wacz: time-stamping authority URL (repeatable, fallbacks)")
     snap.add_argument(
         "--out", help="write to this file (atomically) instead of standard output (needed for warc on a terminal)"
     )
