@@ -90,7 +90,7 @@ def verify_package(path: Path, trusted: Sequence[x509.Certificate] = ()) -> Pack
     report = PackageReport()
     try:
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as error:
+    except Exception as error:  # noqa: BLE001 - any damage to the directory, named for the reader
         report.failures.append(f"zip structure: {path} is not a readable zip file ({error})")
         return report
     with archive, tempfile.TemporaryDirectory(prefix="verify-package-") as folder:
@@ -121,7 +121,7 @@ def _extract(archive: zipfile.ZipFile, folder: Path, report: PackageReport) -> d
             with archive.open(info) as source, target.open("wb") as sink:
                 while chunk := source.read(wacz.COPY_CHUNK):
                     sink.write(chunk)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
+        except Exception as error:  # noqa: BLE001 - a damaged zip fails in many ways (CRC, flags, encryption bit)
             report.failures.append(f"{info.filename}: cannot be read from the zip ({error})")
             continue
         members[info.filename] = target
@@ -154,7 +154,8 @@ def _check_layout(path: Path, archive: zipfile.ZipFile, members: dict[str, Path]
 
 def _bytes(members: dict[str, Path], name: str, report: PackageReport) -> bytes | None:
     if name not in members:
-        report.failures.append(f"{name}: missing")
+        if not any(failure.startswith(f"{name}: ") for failure in report.failures):  # unreadable is said already
+            report.failures.append(f"{name}: missing")
         return None
     return members[name].read_bytes()
 
