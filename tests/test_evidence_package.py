@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -247,3 +248,30 @@ def test_bad_out_names_and_missing_files(packages: Packages, tmp_path: Path) -> 
     (tmp_path / "junk.wacz").write_bytes(b"not a zip")
     run = archiver("verify-package", str(tmp_path / "junk.wacz"))
     assert run.returncode == 1 and "zip structure" in run.stdout
+
+
+def test_replaywebpage_opens_the_package_and_shows_the_article(packages: Packages, browser: Any) -> None:
+    from tests.replayweb import ReplayWebPage
+
+    artifacts = Path(__file__).resolve().parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with ReplayWebPage({"one.wacz": packages.one}) as rwp:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if "DataError" in message.text else None)
+        try:
+            page.goto(rwp.url_for("one.wacz", packages.url))
+            shown = ""
+            for _attempt in range(60):
+                page.wait_for_timeout(500)
+                frames = [f for f in page.frames if "mp_/" in f.url]
+                if frames:
+                    shown = frames[0].inner_text("body", timeout=2000)
+                    if packages.title in shown:
+                        break
+            page.screenshot(path=str(artifacts / "replaywebpage-package.png"))
+        finally:
+            page.close()
+    assert packages.title in shown, shown[:500]
+    assert "Archived Page Not Found" not in shown
+    assert errors == []  # ReplayWeb.page reads our signature without a key-format error

@@ -21,8 +21,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
 from archiver import SOFTWARE
 from archiver.catalog.catalog import CaptureRow, Catalog
 from archiver.catalog.cdxj import index_warc
@@ -243,16 +241,13 @@ def _signed_data(digest: str, created: str, signer: Signer) -> dict[str, Any] | 
     if signer.key is None:
         return None
     signature = sign_digest(digest, signer.key.private_key)
-    public_key = signer.key.certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
     signed: dict[str, Any] = {
         "hash": digest,
         "created": created,
         "software": SOFTWARE,
         "version": SIGNATURE_VERSION,
         "signature": signature,
-        "publicKey": base64.b64encode(public_key).decode("ascii"),
+        # No `publicKey`: that field marks anonymous signing (P-384) to ReplayWeb.page; ours is certificate-based.
         "domain": signer.key.name,
         "domainCert": signer.key.certificate_pem,
     }
