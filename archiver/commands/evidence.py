@@ -102,11 +102,12 @@ def cmd_keys(args: argparse.Namespace) -> int:
         if found is None:
             raise ConfigError(f"no signing key in {folder}: run `archiver keys init --name NAME`")
         key = found
+        if args.pem:  # only the certificate, to hand to verifiers (`--trust FILE`)
+            print(key.certificate_pem, end="")
+            return 0
     print(f"signer: {key.certificate.subject.rfc4514_string()}")
     print(f"certificate fingerprint: {key.fingerprint}")
     print(f"valid until: {key.certificate.not_valid_after_utc:%Y-%m-%d}")
-    if args.action == "show" and args.pem:
-        print(key.certificate_pem, end="")
     return 0
 
 
