@@ -96,3 +96,16 @@ def test_flipped_byte_in_token_fails(tsa: LocalTSA) -> None:
 def test_no_tsa_answers() -> None:
     with pytest.raises(TimestampUnavailable, match="127.0.0.1:9"):
         timestamp(b"x", ["http://127.0.0.1:9/"], timeout=2)
+
+
+def test_keys_cli(tmp_path: Path) -> None:
+    from tests.conftest import archiver
+
+    env = {"ARCHIVER_KEY_DIR": str(tmp_path / "keys")}
+    run = archiver("keys", "show", env=env)
+    assert run.returncode == 2 and "archiver keys init" in run.stderr
+    run = archiver("keys", "init", "--name", "Test Archive", env=env)
+    assert run.returncode == 0 and "CN=Test Archive" in run.stdout and "sha256:" in run.stdout
+    assert archiver("keys", "init", env=env).returncode == 2  # never replaced silently
+    pem = archiver("keys", "show", "--pem", env=env).stdout
+    assert load_pem_chain(pem.encode())[0].subject.rfc4514_string() == "CN=Test Archive"
