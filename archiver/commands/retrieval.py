@@ -100,9 +100,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from archiver.catalog.catalog import rebuild_catalog
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
-    store = open_store(args.store)
+    store = open_existing_store(args.store)
     report, moved = rebuild_catalog(store, args.catalog)
     if moved is not None:
         print(f"archiver: the damaged catalog was set aside as {moved}", file=sys.stderr)

@@ -98,6 +98,7 @@ class LocalStore:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            chmod_as_created(fd)
             tmp = Path(tmp_name)
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -122,6 +123,7 @@ class LocalStore:
                 target = self._path(key)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+                chmod_as_created(fd)
                 staged.append((key, target, Path(tmp_name), hashlib.sha256(data).hexdigest(), len(data)))
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
