@@ -1,7 +1,8 @@
 """Dates as Libyan news pages write them: ISO/RFC values, datelines, Arabic mastheads, relative times.
 
 Pure functions: no I/O, no printing, no state. Month names, era suffixes, AM/PM words and relative-time
-units are the named tables below (docs/sites.md, 'Dates across the outlets'); the regexes are built from them once, at import.
+units are the named tables below (docs/sites.md, 'Dates across the outlets'); the regexes are built from them
+once, at import.
 Arabic matching runs on a folded copy of the text (digits to ASCII, tatweel and harakat removed, alef/yeh/
 teh-marbuta variants unified, lower case), so each table lists a spelling once per real variant.
 """
@@ -20,7 +21,7 @@ __all__ = ["LIBYA_TZ", "find_date", "normalise_digits", "parse_date"]
 
 LIBYA_TZ: tzinfo = ZoneInfo("Africa/Tripoli")
 
-# --- Month tables, one per naming system (docs/sites.md#dates-across-the-outlets). ---------------------------------------------------
+# --- Month tables, one per naming system (docs/sites.md#dates-across-the-outlets). ------------------------------
 STANDARD_MONTHS: dict[str, int] = {  # Egyptian / "standard", used by Libyan sites today
     "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "إبريل": 4, "ابريل": 4, "مايو": 5, "يونيو": 6, "يونية": 6,
     "يونيه": 6, "يوليو": 7, "يولية": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10,
