@@ -12,7 +12,7 @@ __all__ = ["SOFTWARE", "__version__", "extract"]
 
 
 def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Article fields (SPEC 'Article JSON', without `capture`) for one page; the same code the crawl uses."""
+    """Article fields (docs/formats.md, article JSON, without `capture`) for one page; the same code the crawl uses."""
     from archiver.extraction.article import extract_article
 
     return extract_article(body, url, headers)

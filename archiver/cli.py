@@ -1,4 +1,4 @@
-"""`archiver` command line: each command parses its options and calls one library function (SPEC 'Command line')."""
+"""`archiver` command line: each command parses its options and calls one library function (docs/commands.md)."""
 
 from __future__ import annotations
 

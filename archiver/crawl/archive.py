@@ -36,7 +36,7 @@ COVERAGE_MIN_BODY_WORDS = 50
 
 @dataclass(frozen=True)
 class CaptureRef:
-    """Where one HTTP response lives in the archive (the SPEC `capture` object)."""
+    """Where one HTTP response lives in the archive (the article JSON's `capture` object, docs/formats.md)."""
 
     url: str
     fetched_at: str

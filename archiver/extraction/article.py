@@ -25,7 +25,7 @@ from archiver.sites import SiteProfile, profile_for_host
 from archiver.urls import normalize_url
 
 SCHEMA_VERSION = 1
-# The SPEC 'Article JSON' fields `extract` returns, in order (the crawl adds `capture`).
+# The article JSON fields (docs/formats.md) `extract` returns, in order (the crawl adds `capture`).
 ARTICLE_FIELDS = (
     "schema_version",
     "id",
