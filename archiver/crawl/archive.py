@@ -26,6 +26,7 @@ from archiver.extraction.rules import SelectorMatch
 from archiver.spool import Spool
 from archiver.store import Store
 from archiver.store.batch import claims_are_local
+from archiver.store.layout import article_key, manifest_key, version_claim_key, warc_key
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
@@ -51,19 +52,6 @@ class CaptureRef:
         return asdict(self)
 
 
-def warc_key(site: str, crawl_id: str, day: datetime, serial: int) -> str:
-    return f"warc/{site}/{day:%Y/%m/%d}/{crawl_id}-{serial:05d}.warc.gz"
-
-
-def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
-    return f"articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json"
-
-
-def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
-    """The claim of one article version: whoever creates it first (no-overwrite put) stores that version."""
-    return f"claims/{site}/{article_id}.{content_hash.removeprefix('sha256:')}"
-
-
 @dataclass(frozen=True)
 class ArticleDraft:
     """An extracted article between its two steps (draft_article, then record_article)."""
@@ -84,10 +72,6 @@ class ExtractionEvidence(NamedTuple):
     profile: str | None
     selectors: list[SelectorMatch]
     layers: dict[str, str] | None
-
-
-def manifest_key(crawl_id: str) -> str:
-    return f"crawls/{crawl_id}/manifest.json"
 
 
 class CrawlArchive:

@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from archiver.store import Store
+from archiver.store.layout import site_articles_prefix
 
 VERSION_CHOICES = ("latest", "all")
 
@@ -54,8 +55,7 @@ def _article_key_id(key: str) -> str:
 
 def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, Any]]:
     """Every stored article version, one at a time, in key order (site, article id, capture time)."""
-    prefix = f"articles/{site}/" if site else "articles/"
-    for info in store.list(prefix):
+    for info in store.list(site_articles_prefix(site)):
         if info.key.endswith(".json"):
             with store.open(info.key) as handle:
                 yield json.loads(handle.read())
@@ -64,7 +64,7 @@ def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, A
 def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
     """The versions the filter accepts, each read once: the newest of each article ('latest') or every one ('all'),
     site by site in key order."""
-    prefixes = [f"articles/{site}/" for site in sorted(set(selection.sites))] or ["articles/"]
+    prefixes = [site_articles_prefix(site) for site in sorted(set(selection.sites))] or [site_articles_prefix()]
     for prefix in prefixes:
         keys = (info.key for info in store.list(prefix) if info.key.endswith(".json"))
         for _article, group in groupby(keys, key=_article_key_id):
