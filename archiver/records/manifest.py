@@ -12,7 +12,7 @@ from archiver.records.jsonbytes import json_bytes, parse_stamp, stamp
 @dataclass(frozen=True)
 class Manifest:
     crawl_id: str
-    status: str  # finished, stopped, failed, recovered, ...
+    status: str  # "complete", or "recovered" when recovery wrote it for a crawl that died
     software: str  # archiver name and version
     started_at: datetime | None  # None when recovery wrote it (the start was not recorded)
     finished_at: datetime
