@@ -62,3 +62,14 @@ def test_keys_read_back_into_their_parts() -> None:
     assert layout.site_of(layout.cdxj_key(warc)) is None
     assert layout.site_articles_prefix("alwasat") == "articles/alwasat/"
     assert layout.site_articles_prefix() == "articles/"
+
+
+def test_catalog_and_export_parsers_read_every_key_form() -> None:
+    moment = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    article = layout.article_key("alwasat", "0123abcd", moment)
+    assert layout.article_id_of(article) == "0123abcd"
+    assert layout.article_of_version(article) == "articles/alwasat/0123abcd"
+    assert layout.article_id_of("articles/alwasat/0123abcd.json") is None
+    assert layout.site_of_warc(layout.warc_key("libyaobserver", "c1", moment, 2)) == "libyaobserver"
+    assert layout.site_of_warc("c1-00002.warc.gz") is None  # a bare WARC name, as files from elsewhere come
+    assert layout.crawl_id_of_warc("c1-00002.warc.gz") == "c1"

@@ -19,7 +19,15 @@ from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_u
 from archiver.crawl.prior import PriorCaptures
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
-from archiver.store.layout import CRAWLS_PREFIX, WARC_PREFIX, WARC_SUFFIX, cdxj_key, is_manifest_key
+from archiver.store.layout import (
+    CRAWLS_PREFIX,
+    WARC_PREFIX,
+    WARC_SUFFIX,
+    article_id_of,
+    cdxj_key,
+    is_manifest_key,
+    site_of_warc,
+)
 
 SCHEMA_VERSION = "1"
 CAPTURE_COLUMNS = (
@@ -103,9 +111,7 @@ class ReindexReport:
 def _row_of(line: bytes | str) -> tuple[Any, ...]:
     key, _stamp, fields = parse_line(line)
     warc_file = fields["filename"]
-    parts = warc_file.split("/")
     article = fields.get("article")
-    article_parts = article.split("/") if article else []
     status = fields.get("status")
     detail = {k: fields[k] for k in ("request", "metadata", "refers_to_uri", "refers_to_date") if k in fields}
     return (
@@ -120,8 +126,8 @@ def _row_of(line: bytes | str) -> tuple[Any, ...]:
         warc_file,
         int(fields["offset"]),
         int(fields["length"]),
-        parts[1] if len(parts) > 2 else None,
-        article_parts[2] if len(article_parts) == 4 else None,
+        site_of_warc(warc_file),
+        article_id_of(article) if article else None,
         article,
         fields.get("content_hash"),
         fields.get("title"),

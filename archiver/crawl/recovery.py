@@ -26,6 +26,7 @@ from archiver.errors import ObjectExistsError, StoreError
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.store.layout import QUARANTINE_DIR, manifest_key, site_of
+from archiver.store.layout import crawl_id_of_warc as crawl_id_of
 from archiver.warc.members import TruncatedMember
 from archiver.warc.records import utcnow
 
@@ -43,10 +44,6 @@ class Recovery:
     @property
     def anything(self) -> bool:
         return bool(self.salvaged or self.uploaded or self.articles or self.manifests or self.set_aside)
-
-
-def crawl_id_of(warc_key: str) -> str:
-    return warc_key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
 
 
 # Errors that retrying will never fix: the entry is set aside. Any other StoreError means the store is unreachable.

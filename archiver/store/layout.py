@@ -89,6 +89,23 @@ def crawl_id_of_warc(key: str) -> str:
     return key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
 
 
+def site_of_warc(key: str) -> str | None:
+    """The site folder of a WARC key (None for a bare file name, as WARCs from elsewhere may be)."""
+    parts = key.split("/")
+    return parts[1] if len(parts) > 2 else None
+
+
+def article_id_of(key: str) -> str | None:
+    """The article id in an article version's key (`articles/{site}/{id}/{version}.json`), else None."""
+    parts = key.split("/")
+    return parts[2] if len(parts) == 4 else None
+
+
+def article_of_version(key: str) -> str:
+    """The key prefix all versions of one article share (`articles/{site}/{id}`)."""
+    return key.rsplit("/", 1)[0]
+
+
 class ArticleKey(NamedTuple):
     site: str
     article_id: str
