@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 
 from archiver import extract
 from archiver.datasets.columns import COLUMNS, parquet_schema
@@ -168,3 +169,8 @@ def test_every_record_field_is_documented_in_formats_md() -> None:
     doc = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
     missing = [name for name in (*ARTICLE_FIELDS, *CAPTURE_FIELDS, *MANIFEST_FIELDS) if f"`{name}`" not in doc]
     assert missing == []
+
+
+def test_an_unknown_article_field_is_refused_not_dropped() -> None:
+    with pytest.raises(ValueError, match="summary"):
+        Article.from_dict(dict(ARABIC_ARTICLE, summary="ملخص"))

@@ -48,6 +48,11 @@ class Article:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
+        """The record of an article object. A field this class does not know is an error, never dropped: the JSON
+        written from the record must hold everything the object held."""
+        unknown = set(data) - {*ARTICLE_FIELDS, "capture"}
+        if unknown:
+            raise ValueError(f"article fields not in the Article record: {sorted(unknown)}")
         capture = data.get("capture")
         values: dict[str, Any] = {name: data.get(name) for name in ARTICLE_FIELDS}
         return cls(
