@@ -25,6 +25,7 @@ from pathlib import Path
 
 from archiver.errors import ArchiverError, ConfigError, NotFoundError
 from archiver.store import Store
+from archiver.store.layout import CDXJ_PREFIX
 from archiver.store.local import LocalStore
 
 COLLECTION = "libya"
@@ -83,7 +84,7 @@ def _check_port(host: str, port: int) -> int:
 def _copy_indexes(store: Store, folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     copied = 0
-    for info in store.list("indexes/cdxj/"):
+    for info in store.list(CDXJ_PREFIX):
         name = info.key.rsplit("/", 1)[-1]
         with store.open(info.key) as source, (folder / name).open("wb") as target:
             shutil.copyfileobj(source, target)

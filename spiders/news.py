@@ -319,7 +319,7 @@ class NewsSpider(scrapy.Spider):
                 "selectors": selectors,
                 "layers": layers,
                 "capture": capture,
-                "fetched_at": datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00")),
+                "fetched_at": capture.fetched_at,
             }
         for feed in page.tree.xpath("//link[@rel='alternate'][@href]"):
             if (feed.get("type") or "").lower() not in FEED_TYPES:

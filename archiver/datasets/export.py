@@ -29,6 +29,7 @@ from archiver.filemode import current_umask
 from archiver.sites import profiles
 from archiver.store import Store
 from archiver.store.base import sha256_file
+from archiver.store.layout import site_articles_prefix
 
 FORMATS = tuple(WRITERS)
 FOLDER_PARTS = ("data", "README.md", "manifest.json")
@@ -62,7 +63,7 @@ def _check(store: Store, fmt: str, out: Path, folder: bool, selection: ExportFil
     if not os.access(out if folder and out.is_dir() else out.parent, os.W_OK):
         raise ConfigError(f"cannot write {out}: directory {out.parent} is not writable")
     for site in selection.sites:
-        if site not in profiles() and not any(True for _ in store.list(f"articles/{site}/")):
+        if site not in profiles() and not any(True for _ in store.list(site_articles_prefix(site))):
             raise ConfigError(f"unknown site {site!r}: not registered and not in {store.uri}")
 
 

@@ -21,31 +21,13 @@ from archiver.extraction.meta import first, meta_values
 from archiver.extraction.page import Page, parse_page
 from archiver.extraction.text import clean_whitespace, content_hash, script_language
 from archiver.extraction.titles import strip_site_name, title_of
+from archiver.records import ARTICLE_FIELDS as RECORD_FIELDS
+from archiver.records import SCHEMA_VERSION
 from archiver.sites import SiteProfile, profile_for_host
 from archiver.urls import normalize_url
 
-SCHEMA_VERSION = 1
-# The article JSON fields (docs/formats.md) `extract` returns, in order (the crawl adds `capture`).
-ARTICLE_FIELDS = (
-    "schema_version",
-    "id",
-    "url",
-    "canonical_url",
-    "site",
-    "language",
-    "title",
-    "subtitle",
-    "authors",
-    "published_at",
-    "updated_at",
-    "section",
-    "tags",
-    "body",
-    "images",
-    "original_source",
-    "content_hash",
-    "extraction",
-)
+# The article's own fields, in order: what `extract` returns (the crawl adds `capture`); archiver/records owns them.
+ARTICLE_FIELDS = RECORD_FIELDS
 EXTRACTOR_VERSION = "generic-1"
 
 
