@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from archiver.catalog.cdxj import cdxj_key
-from archiver.url_variants import drop_tracking, lookup_variants
+from archiver.retrieval.url_variants import drop_tracking, lookup_variants
 from tests.conftest import ROOT, CrawledArchive, archiver
 
 
