@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.commands.common import CATALOG_HELP, STORE_HELP, write_atomically
+from archiver.atomicfile import write_atomically
+from archiver.commands.common import CATALOG_HELP, STORE_HELP
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -81,7 +82,10 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     if note:
         print(f"archiver: {note}", file=sys.stderr)
     if args.out:
-        write_atomically(Path(args.out), data)
+        try:
+            write_atomically(Path(args.out), data)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.out}: {exc.strerror}") from exc
     else:
         # json and warc: exactly the bytes the archive holds (their sha256 is the manifest's); html is text
         # decoded for reading and ends with a newline like any text output.

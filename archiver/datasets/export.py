@@ -13,12 +13,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.atomicfile import write_atomically
 from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
 from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
@@ -64,20 +65,6 @@ def _check(store: Store, fmt: str, out: Path, folder: bool, selection: ExportFil
     for site in selection.sites:
         if site not in profiles() and not any(True for _ in store.list(f"articles/{site}/")):
             raise ConfigError(f"unknown site {site!r}: not registered and not in {store.uri}")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def _relinked(line: bytes, duplicates: NearDuplicates, stats: DatasetStats) -> bytes:
@@ -153,9 +140,9 @@ def _scratch_folder(parent: Path, name: str) -> Iterator[Path]:
 
 
 def _finish(meta: dict[str, Any], base: Path, card_path: Path, manifest_path: Path, text: str) -> None:
-    _write_atomically(card_path, text)
+    write_atomically(card_path, text)
     meta["files"].append({"name": card_path.relative_to(base).as_posix(), "sha256": sha256_file(card_path)})
-    _write_atomically(manifest_path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    write_atomically(manifest_path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
 
 def export(
