@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archiver.atomicfile import write_atomically
+from archiver.atomicfile import fsync_dir, write_atomically
 from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
 from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
@@ -168,6 +168,7 @@ def export(
         _write_rows(store, fmt, work / target.name, selection, stats, bom=bom)
         os.chmod(work / target.name, 0o666 & ~current_umask())
         os.replace(work / target.name, target)
+        fsync_dir(target.parent)  # the data file streams, so it is renamed here rather than by write_atomically
     meta = manifest({target.name: sha256_file(target)}, fmt, stats, selection.as_dict(), store.uri, created)
     card_path = target.with_name(target.name + ".README.md")
     manifest_path = target.with_name(target.name + ".manifest.json")
@@ -205,4 +206,7 @@ def _export_folder(
                 os.rename(work / part, target / part)
         else:
             os.rename(work, target)
+        fsync_dir(target.parent)
+        if existing:
+            fsync_dir(target)
     return ExportResult(target, stats.rows, target / "manifest.json", target / "README.md")
