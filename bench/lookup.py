@@ -26,7 +26,7 @@ from pathlib import Path
 
 from archiver.catalog.catalog import Catalog
 from archiver.catalog.cdxj import index_warc, urlkey
-from archiver.retrieve import history, snapshot_article, snapshot_html
+from archiver.retrieval.lookup import history, snapshot_article, snapshot_html
 from archiver.store import open_store
 from archiver.store.layout import cdxj_key, manifest_key
 from archiver.warc import records

@@ -23,7 +23,7 @@ from archiver.extraction.text import clean_whitespace, content_hash, script_lang
 from archiver.extraction.titles import strip_site_name, title_of
 from archiver.records import ARTICLE_FIELDS as RECORD_FIELDS
 from archiver.records import SCHEMA_VERSION
-from archiver.sites import SiteProfile, profile_for_host
+from archiver.sites import SiteProfile
 from archiver.urls import normalize_url
 
 # The article's own fields, in order: what `extract` returns (the crawl adds `capture`); archiver/records owns them.
@@ -106,17 +106,17 @@ def _body(
 
 
 def extract_article(
-    body: bytes, url: str, headers: Mapping[str, str] | None = None, *, use_profiles: bool = True
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, profile: SiteProfile | None = None
 ) -> dict[str, Any]:
-    """`use_profiles=False` runs the generic layers alone, as for a site nobody registered."""
-    return extract_from_page(parse_page(body, url, headers), headers, use_profiles=use_profiles)
+    """The article on one page; `profile` is the site's (the caller looks it up: extraction reads no files),
+    None runs the generic layers alone, as for a site nobody registered."""
+    return extract_from_page(parse_page(body, url, headers), headers, profile)
 
 
 def extract_from_page(
-    page: Page, headers: Mapping[str, str] | None = None, *, use_profiles: bool = True
+    page: Page, headers: Mapping[str, str] | None = None, profile: SiteProfile | None = None
 ) -> dict[str, Any]:
     tree = page.tree
-    profile = profile_for_host(urlsplit(page.url).hostname) if use_profiles else None
     obj = jsonld.article_object(tree)
     meta = meta_values(tree)
     method: dict[str, str] = {}
