@@ -1,6 +1,6 @@
 """`archiver worker`: a long-running process that joins every crawl job announced in the frontier.
 
-A crawl started with `archiver crawl ... --frontier URL` announces its job (archiver/crawl/frontier.py, list
+A crawl started with `archiver crawl ... --frontier URL` announces its job (archiver/distributed/frontier.py, list
 `archiver:jobs`); this loop sees it within `poll` seconds and joins it by running
 `archiver crawl --frontier URL --crawl-id JOB --join [--store S] [--catalog C]` as a subprocess (Twisted's
 reactor runs once per process; a crashing crawl cannot take the worker down). The subprocess exits when the job's
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from archiver.crawl.frontier import announced_jobs, connect, redact
+from archiver.distributed.frontier import announced_jobs, connect, redact
 
 logger = logging.getLogger(__name__)
 

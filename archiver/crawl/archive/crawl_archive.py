@@ -15,15 +15,15 @@ from typing import IO, Any, NamedTuple
 from urllib.parse import urldefrag, urlsplit
 
 from archiver import SOFTWARE
-from archiver.crawl.challenge import looks_like_challenge
-from archiver.crawl.drift import ExtractionStats
-from archiver.crawl.pending import pending_path
-from archiver.crawl.prior import PriorCaptures
-from archiver.crawl.wiretap import WireExchange
-from archiver.crawl.writes import StoreWriter
+from archiver.catalog.prior import PriorCaptures
+from archiver.crawl.archive.drift import ExtractionStats
+from archiver.crawl.archive.pending import pending_path
+from archiver.crawl.archive.spool import Spool
+from archiver.crawl.archive.writes import StoreWriter
+from archiver.crawl.capture.challenge import looks_like_challenge
+from archiver.crawl.capture.wiretap import WireExchange
 from archiver.errors import StoreError
 from archiver.extraction.rules import SelectorMatch
-from archiver.spool import Spool
 from archiver.store import Store
 from archiver.store.batch import claims_are_local
 from archiver.warc import records
@@ -92,7 +92,7 @@ def manifest_key(crawl_id: str) -> str:
 
 class CrawlArchive:
     """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); store writes
-    (article JSON, closed WARCs) run on one background thread (archiver/crawl/writes.py), so fsyncs and a 1 GB
+    (article JSON, closed WARCs) run on one background thread (archiver/crawl/archive/writes.py), so fsyncs and a 1 GB
     upload do not stall the crawl.
 
     Once a spool or store write has failed, `broken` holds the error: `on_broken` is called once (the runner stops
@@ -368,7 +368,7 @@ class CrawlArchive:
         When a store write failed, what was not stored stays in the spool (article JSON in its pending log, WARCs
         in closed/); the writes are tried once more here (the store may be back), and if they still fail,
         StoreError says so and the next crawl on this store finishes them before it starts."""
-        from archiver.crawl.recovery import finish_writes
+        from archiver.crawl.archive.recovery import finish_writes
 
         try:
             for writer in self._writers.values():

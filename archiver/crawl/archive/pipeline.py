@@ -11,7 +11,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from archiver.crawl.archive import ArticleDraft, CaptureRef, CrawlArchive, ExtractionEvidence
+from archiver.crawl.archive.crawl_archive import ArticleDraft, CaptureRef, CrawlArchive, ExtractionEvidence
 
 
 class ArticlePipeline:

@@ -17,10 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from archiver.crawl.pending import PendingArticles, pending_path
-from archiver.crawl.publish import publish_warc
+from archiver.crawl.archive.pending import PendingArticles, pending_path
+from archiver.crawl.archive.publish import publish_warc
+from archiver.crawl.archive.spool import Spool
 from archiver.errors import ObjectExistsError
-from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.store.batch import put_claim, put_many
 
@@ -101,7 +101,7 @@ class StoreWriter:
 
         A claim whose version is not in the store although its crawl has finished (the write was lost) holds
         nothing: our version is stored, so the article is archived again."""
-        from archiver.crawl.archive import manifest_key
+        from archiver.crawl.archive.crawl_archive import manifest_key
 
         body = f"{article_key}\n{self.crawl_id}\n".encode()
         try:

@@ -30,7 +30,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
-from archiver.crawl.netsafety import AddressRefused, refusal
+from archiver.crawl.politeness.netsafety import AddressRefused, refusal
 from archiver.warc.records import utcnow
 
 WIRE_META_KEY = "archiver_wire_exchange"

@@ -23,9 +23,9 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from archiver.bounded import inflate
-from archiver.crawl.capture import CAPTURE_META_KEY
-from archiver.crawl.links import LinkLimits, is_well_formed, resolve_link
-from archiver.crawl.netsafety import named_addresses
+from archiver.crawl.capture.middleware import CAPTURE_META_KEY
+from archiver.crawl.discovery.links import LinkLimits, is_well_formed, resolve_link
+from archiver.crawl.politeness.netsafety import named_addresses
 from archiver.extraction.article import article_id
 from archiver.extraction.page import parse_page
 from archiver.extraction.pagetype import is_article, url_looks_like_article
@@ -111,7 +111,7 @@ class NewsSpider(scrapy.Spider):
         self.targets = targets
         self.max_pages = max_pages
         self.allowed_origins = {o for t in targets for o in t.origins}
-        # Non-public addresses a start URL names itself may be connected to (archiver/crawl/netsafety.py).
+        # Non-public addresses a start URL names itself may be connected to (archiver/crawl/politeness/netsafety.py).
         self.named_addresses = named_addresses(u for t in targets for u in t.start_urls)
         self._site_by_origin = {o: t.site for t in targets for o in t.origins}
         self._seen: set[str] = set()
