@@ -17,6 +17,7 @@ from urllib.parse import urldefrag, urlsplit
 from archiver import SOFTWARE
 from archiver.catalog.prior import PriorCaptures
 from archiver.crawl.archive.drift import ExtractionStats
+from archiver.crawl.archive.manifest import write_manifest
 from archiver.crawl.archive.pending import pending_path
 from archiver.crawl.archive.spool import Spool
 from archiver.crawl.archive.writes import StoreWriter
@@ -84,10 +85,6 @@ class ExtractionEvidence(NamedTuple):
     profile: str | None
     selectors: list[SelectorMatch]
     layers: dict[str, str] | None
-
-
-def manifest_key(crawl_id: str) -> str:
-    return f"crawls/{crawl_id}/manifest.json"
 
 
 class CrawlArchive:
@@ -418,35 +415,3 @@ def store_failure_message(error: BaseException | None, spool_root: Path) -> str:
         f"store write failed ({error}): the crawl stopped; what was not stored is kept in the spool {spool_root} "
         "and the next crawl on this store stores it first"
     )
-
-
-def write_manifest(
-    store: Store,
-    spool: Spool,
-    crawl_id: str,
-    status: str,
-    started_at: datetime | None,
-    finished_at: datetime,
-    settings: dict[str, Any],
-    sites: list[str],
-    counts: dict[str, int],
-    extra: dict[str, Any],
-) -> str:
-    objects = sorted(spool.read_journal(crawl_id), key=lambda entry: str(entry["key"]))
-    manifest = {
-        "schema_version": 1,
-        "crawl_id": crawl_id,
-        "status": status,
-        "software": SOFTWARE,
-        "started_at": records.warc_date(started_at) if started_at else None,
-        "finished_at": records.warc_date(finished_at),
-        "sites": sites,
-        "settings": settings,
-        "counts": counts,
-        "objects": objects,
-        **extra,
-    }
-    key = manifest_key(crawl_id)
-    body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-    store.put_bytes(key, body, content_type="application/json")
-    return key

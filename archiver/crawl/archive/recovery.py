@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.catalog.cdxj import metadata_article_keys
-from archiver.crawl.archive.crawl_archive import manifest_key, write_manifest
+from archiver.crawl.archive.manifest import manifest_key, write_manifest
 from archiver.crawl.archive.naming import WORKER_MARK, job_id_of
 from archiver.crawl.archive.pending import pending_path, read_pending
 from archiver.crawl.archive.publish import publish_warc

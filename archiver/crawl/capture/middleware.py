@@ -12,7 +12,7 @@ from typing import Any
 from scrapy.http import Request, Response
 
 from archiver.crawl.capture.wiretap import WIRE_META_KEY
-from archiver.crawl.run.outcome import TLS_UNVERIFIED, is_tls_verification_failure
+from archiver.crawl.outcome import TLS_UNVERIFIED, is_tls_verification_failure
 
 logger = logging.getLogger(__name__)
 CAPTURE_META_KEY = "archiver_capture"

@@ -17,7 +17,7 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from archiver.crawl.run.outcome import TLS_UNVERIFIED, is_tls_verification_failure
+from archiver.crawl.outcome import TLS_UNVERIFIED, is_tls_verification_failure
 
 logger = logging.getLogger(__name__)
 

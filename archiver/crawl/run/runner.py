@@ -9,13 +9,14 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
-from archiver.crawl.archive.crawl_archive import CrawlArchive, manifest_key
+from archiver.crawl.archive.crawl_archive import CrawlArchive
+from archiver.crawl.archive.manifest import manifest_key
 from archiver.crawl.archive.recovery import Recovery, recover_spool
 from archiver.crawl.archive.spool import Spool
 from archiver.crawl.discovery.limits import crawl_limits
 from archiver.crawl.options import CrawlOptions, check_crawl_id, new_crawl_id
+from archiver.crawl.outcome import nothing_captured
 from archiver.crawl.politeness.netsafety import check_start_url, truthy
-from archiver.crawl.run.outcome import nothing_captured
 from archiver.crawl.run.settings import crawl_settings
 from archiver.crawl.run.settings_check import check_overrides
 from archiver.errors import ConfigError
