@@ -9,7 +9,8 @@ From the bottom up:
   distributed archiver/distributed                              : builds on the crawl; never operations or the CLI
   ops         archiver/ops                                      : never the CLI
   cli         cli, commands, scrapy_commands                    : the top; nothing imports them
-And no module imports itself back through any chain of imports (no circles).
+And no module imports itself back through any chain of imports (no circles). Imports under `if TYPE_CHECKING:`
+name types only and never run, so they are not counted.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def module_name(path: Path) -> str:
 def imports_of(path: Path, name: str) -> set[str]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -61,6 +62,20 @@ def imports_of(path: Path, name: str) -> set[str]:
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
     return found
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node but those under `if TYPE_CHECKING:`."""
+    nodes: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return nodes
 
 
 def import_graph() -> dict[str, set[str]]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urldefrag, urlsplit
 
 from archiver import SOFTWARE
@@ -22,7 +22,6 @@ from archiver.crawl.archive.pending import pending_path
 from archiver.crawl.archive.spool import Spool
 from archiver.crawl.archive.writes import StoreWriter
 from archiver.crawl.capture.challenge import looks_like_challenge
-from archiver.crawl.capture.wiretap import WireExchange
 from archiver.errors import StoreError
 from archiver.extraction.rules import SelectorMatch
 from archiver.store import Store
@@ -30,6 +29,9 @@ from archiver.store.batch import claims_are_local
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
+
+if TYPE_CHECKING:
+    from archiver.crawl.capture.wiretap import WireExchange
 
 logger = logging.getLogger(__name__)
 COVERAGE_MIN_BODY_WORDS = 50

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
 from archiver.crawl.archive.crawl_archive import CrawlArchive
+from archiver.crawl.archive.extension import hand_over
 from archiver.crawl.archive.manifest import manifest_key
 from archiver.crawl.archive.recovery import Recovery, recover_spool
 from archiver.crawl.archive.spool import Spool
@@ -158,7 +159,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 
     from scrapy.crawler import CrawlerProcess
 
-    from archiver.crawl.discovery.spider import NewsSpider
+    from archiver.crawl.discovery.spider import NewsSpider, crawl_scope
     from archiver.crawl.run import quiet
 
     # The CLI owns the log handlers. Scrapy's logging set-up (dictConfig) puts the `scrapy` logger at DEBUG, so
@@ -174,16 +175,17 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(NewsSpider)
+    hand_over(crawler, archive, crawl_scope(targets))
     archive.on_broken = _stopper(crawler)
     known = frozenset() if options.recrawl else frozenset(key.split("/")[2] for key in stored)
     process.crawl(
         crawler,
-        archive=archive,
         targets=targets,
         max_pages=options.max_pages,
         known_article_ids=known,
         since=options.since,
         recrawl=options.recrawl,
+        prior=prior,
     )
     process.start()
 

@@ -80,7 +80,10 @@ ARCHIVER_ALLOW_PRIVATE_ADDRESSES = False
 LOG_LEVEL = "INFO"
 
 # Progress every N seconds (0: off): a live line on a terminal, else log records; "json" logs: one object a line.
-EXTENSIONS = {"archiver.crawl.archive.progress.CrawlProgress": 500}
+EXTENSIONS = {
+    "archiver.crawl.archive.extension.ArchiveExtension": 0,  # the archive the capture, pipeline and scope use
+    "archiver.crawl.archive.progress.CrawlProgress": 500,
+}
 ARCHIVER_PROGRESS_INTERVAL = 10.0
 ARCHIVER_LOG_FORMAT = "text"
 
