@@ -1,4 +1,4 @@
-"""`schedule`, `crawls`, `health`, `worker`: the archivist's commands (library: archiver/ops/, crawl/worker.py)."""
+"""`schedule`, `crawls`, `health`, `worker`: archivist commands (library: archiver/ops/, archiver/distributed/)."""
 
 from __future__ import annotations
 
