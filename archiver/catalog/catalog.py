@@ -16,7 +16,7 @@ from typing import Any
 
 from archiver.catalog.cdxj import REVISIT_MIME, index_warc, parse_line, urlkey
 from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_url, set_aside
-from archiver.crawl.prior import PriorCaptures
+from archiver.catalog.prior import PriorCaptures
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
 from archiver.store.layout import (

@@ -11,7 +11,8 @@ from archiver.errors import ArchiverError, ConfigError
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from archiver.crawl.runner import CrawlOptions, run_crawl
+    from archiver.crawl.options import CrawlOptions
+    from archiver.crawl.run.runner import run_crawl
 
     if args.join and not args.frontier:  # distributed crawling
         raise ConfigError("--join needs --frontier redis://HOST:PORT/DB")
@@ -53,13 +54,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             f"  {site}: {cover['articles']} articles; with title {cover['title']:.0%}, "
             f"date {cover['published_at']:.0%}, author {cover['authors']:.0%}, body {cover['body']:.0%}"
         )
-    from archiver.crawl.limits import limit_lines
+    from archiver.crawl.discovery.limits import limit_lines
 
     for line in limit_lines(result.limits):
         print(f"  {line}")
     print(f"  manifest: {result.manifest_key}")
     if args.frontier:
-        from archiver.crawl.naming import job_id_of
+        from archiver.crawl.archive.naming import job_id_of
 
         print(f"  job: {job_id_of(result.crawl_id)} (this worker wrote its own WARCs and manifest)")
     if result.failure:

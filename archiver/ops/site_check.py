@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.crawl.settings import USER_AGENT
+from archiver.crawl.run.settings import USER_AGENT
 from archiver.errors import ArchiverError, ConfigError
 from archiver.extraction.profile_check import LAYER_FIELDS, Extraction, check_page
 from archiver.extraction.rules import SelectorMatch

@@ -17,10 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from archiver.crawl.pending import PendingArticles, pending_path
-from archiver.crawl.publish import publish_warc
+from archiver.crawl.archive.pending import PendingArticles, pending_path
+from archiver.crawl.archive.publish import publish_warc
+from archiver.crawl.archive.spool import Spool
 from archiver.errors import ObjectExistsError
-from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.store.batch import put_claim, put_many
 

@@ -14,15 +14,13 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from archiver.crawl.frontier import Frontier, JobKeys, JobSpec, connect, redact
-from archiver.crawl.naming import WORKER_MARK
-from archiver.errors import ConfigError, NotFoundError
+from archiver.crawl.archive.naming import WORKER_MARK
+from archiver.crawl.options import CrawlOptions, check_crawl_id, new_crawl_id
+from archiver.distributed.frontier import Frontier, JobKeys, JobSpec, connect, redact
+from archiver.errors import NotFoundError
 from archiver.warc.records import utcnow
-
-if TYPE_CHECKING:
-    from archiver.crawl.runner import CrawlOptions
 
 # Defaults of the frontier settings; each can be changed with --set NAME=VALUE like any crawl setting.
 FRONTIER_DEFAULTS: dict[str, Any] = {
@@ -32,7 +30,7 @@ FRONTIER_DEFAULTS: dict[str, Any] = {
     "ARCHIVER_FRONTIER_SLOT_POLL": 0.05,  # how often a request waits for a busy origin's crawl-wide slot
     "ARCHIVER_FRONTIER_KEEP": 86400,  # seconds a finished job's keys (dupefilter) stay for late joiners
 }
-COMPONENTS = "archiver.crawl.frontier_scheduler"
+COMPONENTS = "archiver.distributed.scheduler"
 
 
 def _component_dict(value: Any) -> dict[str, Any]:
@@ -40,12 +38,6 @@ def _component_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return dict(json.loads(value)) if value.strip() else {}
     return dict(value or {})
-
-
-def _check_id(crawl_id: str) -> str:
-    if not crawl_id.replace("-", "").replace("_", "").isalnum():
-        raise ConfigError(f"--crawl-id {crawl_id!r}: use letters, digits, '-' and '_' only")
-    return crawl_id
 
 
 @dataclass
@@ -86,7 +78,7 @@ class SharedCrawl:
                 "SCHEDULER": f"{COMPONENTS}.LeasingScheduler",
                 "SCHEDULER_QUEUE_CLASS": f"{COMPONENTS}.LeasedQueue",
                 "DUPEFILTER_CLASS": f"{COMPONENTS}.FrontierDupeFilter",
-                "SCHEDULER_SERIALIZER": "archiver.crawl.frontier_codec",
+                "SCHEDULER_SERIALIZER": "archiver.distributed.codec",
                 "SCHEDULER_PERSIST": True,
                 "SCHEDULER_QUEUE_KEY": keys.key("queue"),
                 "SCHEDULER_DUPEFILTER_KEY": keys.key("dupefilter"),
@@ -98,7 +90,7 @@ class SharedCrawl:
                 "DOWNLOADER_MIDDLEWARES": {
                     **middlewares,
                     # Closest to the downloader: the slot is taken after every other wait (robots, Crawl-delay).
-                    "archiver.crawl.frontier_politeness.SharedPolitenessMiddleware": 960,
+                    "archiver.distributed.politeness.SharedPolitenessMiddleware": 960,
                     # Farthest: sees only failures no other middleware turned into a retry.
                     f"{COMPONENTS}.LeaseReleaseDownloaderMiddleware": 1,
                 },
@@ -113,11 +105,9 @@ class SharedCrawl:
 
 def open_shared_crawl(options: CrawlOptions) -> SharedCrawl:
     """Connect to the frontier, announce or find the job, and complete `options` from it."""
-    from archiver.crawl.runner import new_crawl_id
-
     assert options.frontier is not None
     client = connect(options.frontier)
-    job_id = _check_id(options.crawl_id or new_crawl_id(utcnow()))
+    job_id = check_crawl_id(options.crawl_id or new_crawl_id(utcnow()))
     frontier = Frontier(client, job_id)
     found = frontier.job()
     if found is None:

@@ -1,6 +1,6 @@
 """`archiver worker`: a long-running process that joins every crawl job announced in the frontier.
 
-A crawl started with `archiver crawl ... --frontier URL` announces its job (archiver/crawl/frontier.py, list
+A crawl started with `archiver crawl ... --frontier URL` announces its job (archiver/distributed/frontier.py, list
 `archiver:jobs`); this loop sees it within `poll` seconds and joins it by running
 `archiver crawl --frontier URL --crawl-id JOB --join [--store S] [--catalog C]` as a subprocess (Twisted's
 reactor runs once per process; a crashing crawl cannot take the worker down). The subprocess exits when the job's
@@ -11,17 +11,15 @@ requests, gives unfinished leases back, writes its manifest), then SIGKILL after
 from __future__ import annotations
 
 import logging
-import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import redis
 
-from archiver.crawl.frontier import announced_jobs, connect, redact
+from archiver.crawl.run.supervisor import CrawlHandle, crawl_command, exited, start_crawl, stop_crawls
+from archiver.distributed.frontier import announced_jobs, connect, redact
 
 logger = logging.getLogger(__name__)
 
@@ -48,19 +46,21 @@ class JobWorker:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
         self.client = connect(config.frontier)  # ConfigError (exit 2) when unreachable
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.running: dict[str, CrawlHandle] = {}
         self.joined: set[str] = set()
         self.finished: list[FinishedJob] = []
         self._stop = threading.Event()
 
-    def command(self, job: str) -> list[str]:
-        command = [self.config.python, "-m", "archiver.cli", "crawl", "--frontier", self.config.frontier]
-        command += ["--crawl-id", job, "--join"]
+    def crawl_args(self, job: str) -> list[str]:
+        args = ["--frontier", self.config.frontier, "--crawl-id", job, "--join"]
         if self.config.store:
-            command += ["--store", self.config.store]
+            args += ["--store", self.config.store]
         if self.config.catalog:
-            command += ["--catalog", self.config.catalog]
-        return [*command, *self.config.extra_args]
+            args += ["--catalog", self.config.catalog]
+        return [*args, *self.config.extra_args]
+
+    def command(self, job: str) -> list[str]:
+        return crawl_command(self.crawl_args(job), self.config.python)
 
     def stop(self) -> None:
         """Safe from a signal handler: the loop notices within `poll` seconds."""
@@ -87,27 +87,15 @@ class JobWorker:
                 continue
             self.joined.add(spec.crawl_id)
             logger.info("joining crawl job %s", spec.crawl_id)
-            # Own session: a Ctrl-C in this terminal reaches the worker only, which then stops its crawls.
-            self.running[spec.crawl_id] = subprocess.Popen(self.command(spec.crawl_id), start_new_session=True)
+            self.running[spec.crawl_id] = start_crawl(self.crawl_args(spec.crawl_id), self.config.python)
 
     def _reap(self) -> None:
-        for job, process in list(self.running.items()):
-            code = process.poll()
-            if code is not None:
-                del self.running[job]
-                self.finished.append(FinishedJob(job, code))
-                log = logger.info if code in (0, 3) else logger.error  # 3: the job finished before we joined
-                log("crawl job %s: this worker's part exited with %s", job, code)
+        for job, code in exited(self.running):
+            del self.running[job]
+            self.finished.append(FinishedJob(job, code))
+            log = logger.info if code in (0, 3) else logger.error  # 3: the job finished before we joined
+            log("crawl job %s: this worker's part exited with %s", job, code)
 
     def _stop_all(self) -> None:
-        for process in self.running.values():
-            process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + self.config.grace
-        for job, process in self.running.items():
-            try:
-                process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                logger.warning("crawl job %s did not stop within %ss; killing it", job, self.config.grace)
-                process.kill()
-                process.wait()
+        stop_crawls(self.running, self.config.grace, describe=lambda job: f"crawl job {job}")
         self._reap()

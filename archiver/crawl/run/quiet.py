@@ -35,7 +35,7 @@ EXPECTED = (
 )
 SCRAPER_LOGGER = "scrapy.core.scraper"
 HANDLER_LOGGER = "scrapy.core.downloader.handlers.http11"
-ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"  # archiver/crawl/robots.py says what it means, in one line
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"  # politeness/robots.py says it in one line
 _MAXSIZE = re.compile(r"(?:Expected to receive|Received) (\d+) bytes which is larger than download max size \((\d+)\)")
 
 

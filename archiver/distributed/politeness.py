@@ -20,8 +20,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.task import LoopingCall, deferLater
 
-from archiver.crawl.frontier import Frontier, connect
-from archiver.crawl.politeness import parse_retry_after
+from archiver.crawl.politeness.delays import parse_retry_after
+from archiver.distributed.frontier import Frontier, connect
 
 SLOT_META_KEY = "archiver_origin_slot"
 

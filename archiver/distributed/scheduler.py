@@ -1,6 +1,6 @@
 """Scrapy side of the shared frontier: scrapy-redis's scheduler, queue and dupefilter, adapted to leases.
 
-- `LeasedQueue.pop` leases a request (archiver/crawl/frontier.py) instead of deleting it; the lease id rides in
+- `LeasedQueue.pop` leases a request (archiver/distributed/frontier.py) instead of deleting it; the lease id rides in
   `request.meta["archiver_lease"]`.
 - A lease ends when its request is done: when the spider has consumed the response (LeaseReleaseSpiderMiddleware,
   after the callback's requests are queued), when a download fails for good (LeaseReleaseDownloaderMiddleware),
@@ -30,12 +30,12 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from archiver.crawl.frontier import Frontier
+from archiver.distributed.frontier import Frontier
 
 logger = logging.getLogger(__name__)
 LEASE_META_KEY = "archiver_lease"
 WAKE_META_KEY = "archiver_wake"  # a request this worker popped to wake its idle engine (see _wake)
-PAGE_CALLBACK = "parse_page"  # the spider's page budget counts these requests (spiders/news.py _page_request)
+PAGE_CALLBACK = "parse_page"  # the spider counts these against its page budget (discovery/spider.py)
 
 
 class LeasedQueue(PriorityQueue):  # type: ignore[misc]

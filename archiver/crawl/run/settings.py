@@ -8,7 +8,7 @@ from typing import Any
 from archiver import __version__
 
 BOT_NAME = "libya-news-archiver"
-SPIDER_MODULES = ["spiders"]
+SPIDER_MODULES = ["archiver.crawl.discovery.spider"]  # the generic spider; spiders/ holds the site profiles
 NEWSPIDER_MODULE = "spiders"
 
 ARCHIVER_CONTACT_URL = "https://github.com/libya-news-archive/archiver/blob/main/README.md#crawler"
@@ -44,26 +44,26 @@ TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
-    "http": "archiver.crawl.wiretap.ArchivingDownloadHandler",
-    "https": "archiver.crawl.wiretap.ArchivingDownloadHandler",
+    "http": "archiver.crawl.capture.wiretap.ArchivingDownloadHandler",
+    "https": "archiver.crawl.capture.wiretap.ArchivingDownloadHandler",
     "file": None,
     "data": None,
     "s3": None,
     "ftp": None,
 }
 DOWNLOADER_MIDDLEWARES = {
-    "archiver.crawl.scope.OriginScopeMiddleware": 50,
+    "archiver.crawl.discovery.scope.OriginScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "archiver.crawl.robots.StrictRobotsTxtMiddleware": 100,
-    "archiver.crawl.politeness.PolitenessMiddleware": 560,
+    "archiver.crawl.politeness.robots.StrictRobotsTxtMiddleware": 100,
+    "archiver.crawl.politeness.delays.PolitenessMiddleware": 560,
     # The public-suffix check without a download (offline crawls stay offline).
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "archiver.crawl.cookies.OfflineCookiesMiddleware": 700,
-    "archiver.crawl.capture.WarcCaptureMiddleware": 950,
+    "archiver.crawl.politeness.cookies.OfflineCookiesMiddleware": 700,
+    "archiver.crawl.capture.middleware.WarcCaptureMiddleware": 950,
 }
 # `scrapy crawl news -a start_url=URL` in this folder runs the archiving crawl (archiver/scrapy_commands/crawl.py).
 COMMANDS_MODULE = "archiver.scrapy_commands"
-ITEM_PIPELINES = {"archiver.crawl.pipeline.ArticlePipeline": 300}
+ITEM_PIPELINES = {"archiver.crawl.archive.pipeline.ArticlePipeline": 300}
 
 ARCHIVER_WARC_MAX_SIZE = 1024**3
 
@@ -80,7 +80,10 @@ ARCHIVER_ALLOW_PRIVATE_ADDRESSES = False
 LOG_LEVEL = "INFO"
 
 # Progress every N seconds (0: off): a live line on a terminal, else log records; "json" logs: one object a line.
-EXTENSIONS = {"archiver.crawl.progress.CrawlProgress": 500}
+EXTENSIONS = {
+    "archiver.crawl.archive.extension.ArchiveExtension": 0,  # the archive the capture, pipeline and scope use
+    "archiver.crawl.archive.progress.CrawlProgress": 500,
+}
 ARCHIVER_PROGRESS_INTERVAL = 10.0
 ARCHIVER_LOG_FORMAT = "text"
 

@@ -11,26 +11,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urldefrag, urlsplit
 
 from archiver import SOFTWARE
-from archiver.crawl.challenge import looks_like_challenge
-from archiver.crawl.drift import ExtractionStats
-from archiver.crawl.pending import pending_path
-from archiver.crawl.prior import PriorCaptures
-from archiver.crawl.wiretap import WireExchange
-from archiver.crawl.writes import StoreWriter
+from archiver.catalog.prior import PriorCaptures
+from archiver.crawl.archive.drift import ExtractionStats
+from archiver.crawl.archive.manifest import write_manifest
+from archiver.crawl.archive.pending import pending_path
+from archiver.crawl.archive.spool import Spool
+from archiver.crawl.archive.writes import StoreWriter
+from archiver.crawl.capture.challenge import looks_like_challenge
 from archiver.errors import StoreError
 from archiver.extraction.rules import SelectorMatch
-from archiver.records import Article, Capture, Manifest
-from archiver.spool import Spool
+from archiver.records import Article, Capture
 from archiver.store import Store
 from archiver.store.batch import claims_are_local
-from archiver.store.layout import article_key, manifest_key, version_claim_key, warc_key
+from archiver.store.layout import article_key, version_claim_key, warc_key
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
+
+if TYPE_CHECKING:
+    from archiver.crawl.capture.wiretap import WireExchange
 
 logger = logging.getLogger(__name__)
 COVERAGE_MIN_BODY_WORDS = 50
@@ -63,7 +66,7 @@ class ExtractionEvidence(NamedTuple):
 
 class CrawlArchive:
     """Owned by one crawl. Not thread-safe for writers (Scrapy calls it from the reactor thread); store writes
-    (article JSON, closed WARCs) run on one background thread (archiver/crawl/writes.py), so fsyncs and a 1 GB
+    (article JSON, closed WARCs) run on one background thread (archiver/crawl/archive/writes.py), so fsyncs and a 1 GB
     upload do not stall the crawl.
 
     Once a spool or store write has failed, `broken` holds the error: `on_broken` is called once (the runner stops
@@ -339,7 +342,7 @@ class CrawlArchive:
         When a store write failed, what was not stored stays in the spool (article JSON in its pending log, WARCs
         in closed/); the writes are tried once more here (the store may be back), and if they still fail,
         StoreError says so and the next crawl on this store finishes them before it starts."""
-        from archiver.crawl.recovery import finish_writes
+        from archiver.crawl.archive.recovery import finish_writes
 
         try:
             for writer in self._writers.values():
@@ -389,25 +392,3 @@ def store_failure_message(error: BaseException | None, spool_root: Path) -> str:
         f"store write failed ({error}): the crawl stopped; what was not stored is kept in the spool {spool_root} "
         "and the next crawl on this store stores it first"
     )
-
-
-def write_manifest(
-    store: Store,
-    spool: Spool,
-    crawl_id: str,
-    status: str,
-    started_at: datetime | None,
-    finished_at: datetime,
-    settings: dict[str, Any],
-    sites: list[str],
-    counts: dict[str, int],
-    extra: dict[str, Any],
-) -> str:
-    objects = sorted(spool.read_journal(crawl_id), key=lambda entry: str(entry["key"]))
-    manifest = Manifest(
-        crawl_id, status, SOFTWARE, started_at, finished_at, sites, settings, counts, objects, extra=extra
-    )
-    key = manifest_key(crawl_id)
-    body = manifest.to_json()
-    store.put_bytes(key, body, content_type="application/json")
-    return key

@@ -30,7 +30,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
-from archiver.crawl.netsafety import AddressRefused, refusal
+from archiver.crawl.archive.extension import installed_archive
+from archiver.crawl.politeness.netsafety import AddressRefused, refusal
 from archiver.warc.records import utcnow
 
 WIRE_META_KEY = "archiver_wire_exchange"
@@ -227,7 +228,8 @@ class ArchivingDownloadHandler(HTTP11DownloadHandler):
         allow_private = settings.getbool("ARCHIVER_ALLOW_PRIVATE_ADDRESSES")
 
         def address_refusal(peer: str) -> str | None:
-            named: frozenset[str] = getattr(crawler.spider, "named_addresses", frozenset())
+            found = installed_archive(crawler)
+            named = found.scope.named_addresses if found else frozenset()
             reason = refusal(peer, named, allow_private)
             if reason is not None:
                 crawler.stats.inc_value("archiver/refused_addresses")

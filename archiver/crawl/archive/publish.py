@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.catalog.cdxj import CDXJ_CONTENT_TYPE, index_warc
-from archiver.spool import Spool
+from archiver.crawl.archive.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.store.layout import cdxj_key
 

@@ -23,9 +23,10 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from archiver.bounded import inflate
-from archiver.crawl.capture import CAPTURE_META_KEY
-from archiver.crawl.links import LinkLimits, is_well_formed, resolve_link
-from archiver.crawl.netsafety import named_addresses
+from archiver.catalog.prior import PriorCaptures
+from archiver.crawl.capture.middleware import CAPTURE_META_KEY
+from archiver.crawl.discovery.crawl_scope import CrawlScope
+from archiver.crawl.discovery.links import LinkLimits, is_well_formed, resolve_link
 from archiver.extraction.article import article_id
 from archiver.extraction.page import parse_page
 from archiver.extraction.pagetype import is_article, url_looks_like_article
@@ -90,30 +91,32 @@ class CrawlTarget:
         self.origins |= {origin_of(u) for u in self.start_urls}
 
 
+def crawl_scope(targets: list[CrawlTarget]) -> CrawlScope:
+    """The origins the crawl of `targets` covers, and the non-public addresses its start URLs name themselves."""
+    return CrawlScope.of(((t.site, t.origins) for t in targets), (u for t in targets for u in t.start_urls))
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
 
     def __init__(
         self,
-        archive: Any,
         targets: list[CrawlTarget],
         max_pages: int | None = None,
         known_article_ids: frozenset[str] = frozenset(),
         since: date | None = None,
         recrawl: bool = False,
+        prior: PriorCaptures | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.since = since  # sitemap and feed entries dated before it are not fetched
         self.recrawl = recrawl  # archived articles are fetched again, conditionally where the server allows
         self.known_article_ids = known_article_ids  # archived already: not fetched again (incremental crawl)
-        self.archive = archive
+        self.prior = prior  # what earlier crawls archived: asked conditionally, and all again with --recrawl
         self.targets = targets
         self.max_pages = max_pages
-        self.allowed_origins = {o for t in targets for o in t.origins}
-        # Non-public addresses a start URL names itself may be connected to (archiver/crawl/netsafety.py).
-        self.named_addresses = named_addresses(u for t in targets for u in t.start_urls)
-        self._site_by_origin = {o: t.site for t in targets for o in t.origins}
+        self.scope = crawl_scope(targets)
         self._seen: set[str] = set()
         self._scheduled_pages = 0
         self.traps = TrapGuard()
@@ -134,7 +137,7 @@ class NewsSpider(scrapy.Spider):
         return profile.article_url_patterns if profile else ()
 
     def site_for_url(self, url: str) -> str:
-        return self._site_by_origin.get(origin_of(url)) or (urlsplit(url).hostname or "unknown")
+        return self.scope.site_for_url(url)
 
     # -- scheduling ------------------------------------------------------------------------------------------------
     def _page_request(self, url: str, priority: int, *, trusted: bool = False) -> Request | None:
@@ -145,7 +148,7 @@ class NewsSpider(scrapy.Spider):
         if not is_well_formed(url):
             self._malformed_link(url)
             return None
-        if origin_of(url) not in self.allowed_origins:
+        if not self.scope.covers(url):
             return None
         if urlsplit(url).path.lower().endswith(SKIP_EXTENSIONS):
             return None
@@ -162,7 +165,7 @@ class NewsSpider(scrapy.Spider):
             return None
         self._seen.add(key)
         self._scheduled_pages += 1
-        prior = getattr(self.archive, "prior", None)
+        prior = self.prior
         # Only archived articles are asked conditionally: a 304 on a listing would hide its new links.
         headers = prior.conditional_headers(url) if self.recrawl and prior and url in prior.article_urls else {}
         return Request(url, callback=self.parse_page, priority=priority, headers=headers or None)
@@ -173,7 +176,7 @@ class NewsSpider(scrapy.Spider):
             self._malformed_link(url)
             return None
         key = "discovery:" + normalize_url(url)
-        if origin_of(url) not in self.allowed_origins or key in self._seen:
+        if not self.scope.covers(url) or key in self._seen:
             return None
         self._seen.add(key)
         return Request(url, callback=callback, errback=self._discovery_failed, priority=PRIORITY_ARTICLE + 5)
@@ -194,10 +197,10 @@ class NewsSpider(scrapy.Spider):
     def _archived_article_urls(self) -> list[str]:
         """With --recrawl, every archived article of the crawled sites is asked again, linked or not: an article
         no listing shows any more may have been edited or removed, and that is what a recrawl is for."""
-        prior = getattr(self.archive, "prior", None)
+        prior = self.prior
         if not self.recrawl or prior is None:
             return []
-        return sorted(url for url in prior.article_urls if origin_of(url) in self.allowed_origins)
+        return sorted(url for url in prior.article_urls if self.scope.covers(url))
 
     def _robots_parsed(self, robotparser: Any, request: Request) -> None:
         sitemaps = getattr(getattr(robotparser, "rp", robotparser), "sitemaps", []) or []

@@ -4,7 +4,7 @@ Layout under the spool root:
   open/{quoted key}     a WARC being written (its crawl holds open/{crawl_id}.lock)
   closed/{quoted key}   a complete WARC waiting for upload
   journal/{crawl_id}.jsonl  every object a crawl stored, one JSON line each, so a crashed crawl still gets a manifest
-  articles/{crawl_id}.log   article JSON waiting for the store (archiver/crawl/pending.py)
+  articles/{crawl_id}.log   article JSON waiting for the store (archiver/crawl/archive/pending.py)
   quarantine/           entries recovery could never store, set aside (never deleted) so they block nothing
 After a crash, `recover` salvages open files whose crawl is gone (cut to the last complete record), uploads every
 closed file, and returns the journals of crawls that never wrote their manifest.

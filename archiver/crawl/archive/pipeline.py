@@ -11,21 +11,22 @@ from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from archiver.crawl.archive import ArticleDraft, CaptureRef, CrawlArchive, ExtractionEvidence
+from archiver.crawl.archive.crawl_archive import ArticleDraft, CaptureRef, CrawlArchive, ExtractionEvidence
+from archiver.crawl.archive.extension import archive_of
 
 
 class ArticlePipeline:
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
+    def __init__(self, archive: CrawlArchive) -> None:
+        self.archive = archive
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArticlePipeline:
-        return cls(crawler)
+        return cls(archive_of(crawler).archive)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any] | Deferred[dict[str, Any]]:
         capture: CaptureRef = item["capture"]
         article = dict(item["article"], site=item["site"], capture=capture.as_dict())
-        archive: CrawlArchive = self.crawler.spider.archive
+        archive = self.archive
         evidence = ExtractionEvidence(item.get("profile"), item.get("selectors") or [], item.get("layers"))
         draft = archive.draft_article(item["site"], article, capture, item["fetched_at"], evidence)
         if draft is None:

@@ -3,45 +3,28 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
-from archiver.crawl.archive import CrawlArchive
-from archiver.crawl.limits import crawl_limits
-from archiver.crawl.netsafety import check_start_url, truthy
+from archiver.crawl.archive.crawl_archive import CrawlArchive
+from archiver.crawl.archive.extension import hand_over
+from archiver.crawl.archive.recovery import Recovery, recover_spool
+from archiver.crawl.archive.spool import Spool
+from archiver.crawl.discovery.limits import crawl_limits
+from archiver.crawl.options import CrawlOptions, check_crawl_id, new_crawl_id
 from archiver.crawl.outcome import nothing_captured
-from archiver.crawl.recovery import Recovery, recover_spool
-from archiver.crawl.settings import crawl_settings
-from archiver.crawl.settings_check import check_overrides
+from archiver.crawl.politeness.netsafety import check_start_url, truthy
+from archiver.crawl.run.settings import crawl_settings
+from archiver.crawl.run.settings_check import check_overrides
 from archiver.errors import ConfigError
-from archiver.identifiers import crawl_id_problem, site_id_problem
+from archiver.identifiers import site_id_problem
 from archiver.sites import site_id_for_url
-from archiver.spool import Spool
 from archiver.store import Store, open_store
 from archiver.store.layout import manifest_key, site_articles_prefix
 from archiver.warc.records import utcnow
-
-
-@dataclass
-class CrawlOptions:
-    start_urls: list[str] = field(default_factory=list)
-    sites: list[str] = field(default_factory=list)
-    store: str | None = None
-    max_pages: int | None = None
-    crawl_id: str | None = None
-    overrides: dict[str, str] = field(default_factory=dict)
-    spool: str | None = None
-    recrawl: bool = False  # fetch archived articles again (edits, removals); otherwise they are skipped
-    since: date | None = None  # skip sitemap and feed entries dated before this day
-    catalog: str | None = None  # catalog database URL (default: SQLite beside a local store, or in the cache)
-    # -- distributed crawl (archiver/crawl/frontier_join.py) --
-    frontier: str | None = None  # redis://HOST:PORT/DB: share the crawl with other workers
-    join: bool = False  # join the announced job `crawl_id`; sites, start URLs and settings come from it
 
 
 @dataclass
@@ -55,10 +38,6 @@ class CrawlResult:
     finish_reason: str
     failure: str | None = None  # why the crawl captured nothing from any start URL (the CLI exits 1)
     limits: dict[str, Any] = field(default_factory=dict)  # what the hostile-server bounds stopped (links, headers)
-
-
-def new_crawl_id(moment: datetime) -> str:
-    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 def stored_article_keys(store: Store, sites: list[str]) -> set[str]:
@@ -121,8 +100,8 @@ def validate_start_url(url: str) -> str:
 
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
-    from archiver.crawl.frontier_join import open_shared_crawl  # distributed crawl (--frontier)
-    from spiders.news import CrawlTarget
+    from archiver.crawl.discovery.spider import CrawlTarget
+    from archiver.distributed.join import open_shared_crawl  # distributed crawl (--frontier)
 
     # -- distributed crawl: announce or join the job; this worker's crawl id is `{job}-w{token}` --
     shared = open_shared_crawl(options) if options.frontier else None
@@ -144,8 +123,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             check_start_url(url, allow_private)
     if options.max_pages is not None and options.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
-    if options.crawl_id is not None and (problem := crawl_id_problem(options.crawl_id)):
-        raise ConfigError(f"--crawl-id {options.crawl_id!r}: {problem}")
+    if options.crawl_id is not None:
+        check_crawl_id(options.crawl_id)
 
     store = open_store(options.store)
     store.check_writable()
@@ -180,8 +159,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 
     from scrapy.crawler import CrawlerProcess
 
-    from archiver.crawl import quiet
-    from spiders.news import NewsSpider
+    from archiver.crawl.discovery.spider import NewsSpider, crawl_scope
+    from archiver.crawl.run import quiet
 
     # The CLI owns the log handlers. Scrapy's logging set-up (dictConfig) puts the `scrapy` logger at DEBUG, so
     # LOG_LEVEL is applied after it; given with --set, it is the floor for every logger (DEBUG lines filling a
@@ -196,16 +175,17 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(NewsSpider)
+    hand_over(crawler, archive, crawl_scope(targets))
     archive.on_broken = _stopper(crawler)
     known = frozenset() if options.recrawl else frozenset(key.split("/")[2] for key in stored)
     process.crawl(
         crawler,
-        archive=archive,
         targets=targets,
         max_pages=options.max_pages,
         known_article_ids=known,
         since=options.since,
         recrawl=options.recrawl,
+        prior=prior,
     )
     process.start()
 

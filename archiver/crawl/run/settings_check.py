@@ -31,7 +31,7 @@ FLOAT_READ = frozenset(
 def _defaults() -> dict[str, Any]:
     from scrapy.settings import default_settings
 
-    from archiver.crawl import settings as ours
+    from archiver.crawl.run import settings as ours
 
     values = {name: getattr(default_settings, name) for name in dir(default_settings) if name.isupper()}
     values.update({name: getattr(ours, name) for name in dir(ours) if name.isupper()})

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.catalog.cdxj import metadata_article_keys
-from archiver.crawl.archive import write_manifest
-from archiver.crawl.naming import WORKER_MARK, job_id_of
-from archiver.crawl.pending import pending_path, read_pending
-from archiver.crawl.publish import publish_warc
-from archiver.crawl.writes import ARTICLE_CONTENT_TYPE
+from archiver.crawl.archive.manifest import write_manifest
+from archiver.crawl.archive.naming import WORKER_MARK, job_id_of
+from archiver.crawl.archive.pending import pending_path, read_pending
+from archiver.crawl.archive.publish import publish_warc
+from archiver.crawl.archive.spool import Spool
+from archiver.crawl.archive.writes import ARTICLE_CONTENT_TYPE
 from archiver.errors import ObjectExistsError, StoreError
-from archiver.spool import Spool
 from archiver.store import PutResult, Store
 from archiver.store.layout import QUARANTINE_DIR, manifest_key, site_of
 from archiver.store.layout import crawl_id_of_warc as crawl_id_of
