@@ -39,7 +39,7 @@ def test_snapshot_warc_compression_follows_the_suffix(crawled: CrawledArchive, t
 
 
 def test_index_names_for_old_and_new_warc_names_do_not_collide() -> None:
-    from archiver.catalog.cdxj import cdxj_key
+    from archiver.store.layout import cdxj_key
 
     old = cdxj_key("warc/alwasat/2026/01/01/c1-00000.warc.gz")
     new = cdxj_key("warc/alwasat/2026/01/01/alwasat-c1-00000.warc.gz")
@@ -47,7 +47,7 @@ def test_index_names_for_old_and_new_warc_names_do_not_collide() -> None:
 
 
 def test_crawl_id_of_new_and_old_names() -> None:
-    from archiver.warc.names import crawl_id_of
+    from archiver.store.layout import crawl_id_of_warc as crawl_id_of
 
     assert crawl_id_of("warc/al-wasat/2026/01/01/al-wasat-20260101T000000Z-ab12cd-00003.warc.gz") == (
         "20260101T000000Z-ab12cd"

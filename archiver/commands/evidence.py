@@ -32,7 +32,7 @@ def _written(out: Path, digest: dict[str, object]) -> None:
 def cmd_snapshot_wacz(args: argparse.Namespace) -> int:
     from archiver.catalog.catalog import Catalog
     from archiver.evidence.package import capture_selection, default_signer, write_package
-    from archiver.retrieve import parse_at
+    from archiver.retrieval.lookup import parse_at
     from archiver.store import open_existing_store
 
     if not args.out:

@@ -15,7 +15,7 @@ from typing import Any
 
 from archiver import SOFTWARE
 from archiver.datasets.columns import COLUMNS, NOTES
-from archiver.warc.names import crawl_id_of
+from archiver.store.layout import crawl_id_of_warc
 
 DEFAULT_LICENSE = "other"
 LICENSE_NOTE = (
@@ -68,7 +68,7 @@ class DatasetStats:
             self.last_published = max(self.last_published or day, day)
         capture = row.get("capture") or {}
         if capture.get("warc_file"):
-            self.crawl_ids.add(crawl_id_of(str(capture["warc_file"])))
+            self.crawl_ids.add(crawl_id_of_warc(str(capture["warc_file"])))
 
     @property
     def empty_sites(self) -> list[str]:

@@ -28,15 +28,16 @@ from archiver.errors import NotFoundError
 from archiver.evidence import wacz
 from archiver.evidence.keys import ArchiveKey
 from archiver.evidence.signing import sign_digest, timestamp
+from archiver.store import layout
+from archiver.store.layout import crawl_id_of_warc
 from archiver.warc import records
 from archiver.warc.integrity import checked_record
-from archiver.warc.names import crawl_id_of
 from archiver.warc.writer import gzip_member
 
 SOURCES = "evidence/sources.json"
 MANIFESTS = "evidence/manifests.json"
 CUSTODY = "evidence/custody.jsonl"
-ARTICLES = "articles/"
+ARTICLES = f"{wacz.ARTICLES_DIR}/"
 SIGNATURE_VERSION = "0.1.0"
 
 
@@ -59,7 +60,7 @@ class Signer:
 
 
 def capture_selection(catalog: Catalog, url: str, at: str | None) -> Selection:
-    from archiver.retrieve import find_url, payload_capture, snapshot
+    from archiver.retrieval.lookup import find_url, payload_capture, snapshot
 
     match = find_url(catalog, url)
     shot = snapshot(catalog, match.url, at)
@@ -71,7 +72,7 @@ def capture_selection(catalog: Catalog, url: str, at: str | None) -> Selection:
 def range_selection(
     catalog: Catalog, sites: Sequence[str], date_from: date | None, date_to: date | None, url_prefix: str | None
 ) -> Selection:
-    from archiver.retrieve import payload_capture
+    from archiver.retrieval.lookup import payload_capture
 
     catalog.sync()
     chosen: dict[str, CaptureRow] = {}
@@ -101,7 +102,7 @@ def _record_places(row: CaptureRow) -> list[tuple[int, int]]:
 
 def _article_name(key: str) -> str:
     # Lower case and one folder deep: what WACZ validators accept for files beyond the standard ones.
-    return ARTICLES + key.removeprefix("articles/").replace("/", "-").lower()
+    return ARTICLES + key.removeprefix(layout.ARTICLES_PREFIX).replace("/", "-").lower()
 
 
 def write_package(catalog: Catalog, selection: Selection, out: Path, signer: Signer) -> dict[str, Any]:
@@ -145,8 +146,8 @@ def write_package(catalog: Catalog, selection: Selection, out: Path, signer: Sig
             data = _read(store, key)
             members.append(wacz.Member(_article_name(key), data=data))
             sources["articles"][_article_name(key)] = key
-        members.append(wacz.Member("indexes/index.cdxj", data=b"".join(sorted(cdxj))))
-        members.append(wacz.Member("pages/pages.jsonl", data=_pages(selection.rows)))
+        members.append(wacz.Member(wacz.INDEX, data=b"".join(sorted(cdxj))))
+        members.append(wacz.Member(wacz.PAGES, data=_pages(selection.rows)))
         members.append(wacz.Member(SOURCES, data=_json(sources)))
         covered = set(by_file) | set(articles)
         members.append(wacz.Member(MANIFESTS, data=_json(_manifest_entries(catalog, covered))))
@@ -207,10 +208,10 @@ def _pages(rows: Iterable[CaptureRow]) -> bytes:
 
 
 def _manifest_entries(catalog: Catalog, covered: set[str]) -> list[dict[str, Any]]:
-    from archiver.crawl.archive import manifest_key
+    from archiver.store.layout import manifest_key
 
     found = []
-    crawl_ids = sorted({crawl_id_of(key) for key in covered if key.startswith("warc/")})
+    crawl_ids = sorted({crawl_id_of_warc(key) for key in covered if layout.is_warc_key(key)})
     for crawl_id in crawl_ids:
         key = manifest_key(crawl_id)
         if not catalog.store.exists(key):

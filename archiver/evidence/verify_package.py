@@ -28,7 +28,7 @@ from archiver.evidence.signing import (
     verify_signature,
     verify_timestamp,
 )
-from archiver.localtime import libya_time
+from archiver.retrieval.localtime import libya_time
 from archiver.warc.integrity import DamagedRecordError, checked_record
 from archiver.warc.members import TruncatedMember, iter_members
 from archiver.warc.validate import parse_record
@@ -289,9 +289,9 @@ def _raw(path: Path, offset: int, length: int) -> bytes:
 
 
 def _check_index(members: dict[str, Path], records: dict[str, Any], report: PackageReport) -> None:
-    index = members.get("indexes/index.cdxj")
+    index = members.get(wacz.INDEX)
     if index is None:
-        report.failures.append("indexes/index.cdxj: missing")
+        report.failures.append(f"{wacz.INDEX}: missing")
         return
     for number, line in enumerate(index.read_bytes().splitlines(), 1):
         try:
@@ -308,7 +308,7 @@ def _check_index(members: dict[str, Path], records: dict[str, Any], report: Pack
             ):
                 raise ValueError("points at no record of the package")
         except (ValueError, KeyError, IndexError) as error:
-            report.failures.append(f"indexes/index.cdxj: line {number} {error}")
+            report.failures.append(f"{wacz.INDEX}: line {number} {error}")
             continue
         headers = place[3]
         if headers["WARC-Type"] == "response":

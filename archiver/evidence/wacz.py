@@ -20,6 +20,10 @@ from typing import IO, Any
 WACZ_VERSION = "1.1.1"
 DATAPACKAGE = "datapackage.json"
 DIGEST_FILE = "datapackage-digest.json"
+# Folders inside a package (WACZ names, not store keys: a package is no store).
+ARCHIVE_DIR, INDEX_DIR, PAGES_DIR, ARTICLES_DIR, EVIDENCE_DIR = "archive", "indexes", "pages", "articles", "evidence"
+INDEX = f"{INDEX_DIR}/index.cdxj"
+PAGES = f"{PAGES_DIR}/pages.jsonl"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 COPY_CHUNK = 1024 * 1024
 
