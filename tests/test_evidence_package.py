@@ -275,3 +275,45 @@ def test_replaywebpage_opens_the_package_and_shows_the_article(packages: Package
     assert packages.title in shown, shown[:500]
     assert "Archived Page Not Found" not in shown
     assert errors == []  # ReplayWeb.page reads our signature without a key-format error
+
+
+def test_package_carries_the_custody_lines_of_its_records(
+    packages: Packages, crawled: CrawledArchive, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(crawled.store, store, ignore=shutil.ignore_patterns("*.sqlite*", ".spool"))
+    with zipfile.ZipFile(packages.one) as archive:
+        sources = json.loads(archive.read("evidence/sources.json"))
+    warc_key = next(iter(sources["warc"].values()))["store_key"]
+    ours = {
+        "time": "2026-11-30T23:00:00.000000Z",
+        "action": "crawl",
+        "actor": "test",
+        "inputs": [],
+        "outputs": [{"name": warc_key, "sha256": "00" * 32}],
+        "prev": "sha256:" + "0" * 64,
+    }
+    other = dict(ours, outputs=[{"name": "warc/elsewhere/x.warc.gz", "sha256": "11" * 32}])
+    folder = store / "custody" / "2026" / "11"
+    folder.mkdir(parents=True)
+    (folder / "0000000001.jsonl").write_text(json.dumps(ours) + "\n")
+    (folder / "0000000002.jsonl").write_text(json.dumps(other) + "\n")
+    out = tmp_path / "p.wacz"
+    run = archiver(
+        "snapshot",
+        packages.url,
+        "--format",
+        "wacz",
+        "--out",
+        str(out),
+        f"--store={store}",
+        f"--catalog={tmp_path / 'catalog.sqlite'}",
+        env={"ARCHIVER_KEY_DIR": str(tmp_path / "none")},
+    )
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(out) as archive:
+        lines = [json.loads(line) for line in archive.read("evidence/custody.jsonl").splitlines()]
+    assert lines == [ours]
+    done = subprocess.run([WACZ, "validate", "-f", out], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    assert archiver("verify-package", str(out)).returncode == 0
