@@ -11,79 +11,24 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
-from archiver.errors import ArchiverError
 from archiver.evidence import wacz
 from archiver.evidence.package import ARTICLES
+from archiver.evidence.report import Capture, PackageReport
 from archiver.evidence.signing import (
     SignatureInvalid,
-    TimestampInfo,
     chains_to,
     load_pem_chain,
     verify_signature,
     verify_timestamp,
 )
-from archiver.retrieval.localtime import libya_time
 from archiver.warc.integrity import DamagedRecordError, checked_record
 from archiver.warc.members import TruncatedMember, iter_members
 from archiver.warc.validate import parse_record
-
-
-@dataclass
-class Capture:
-    url: str
-    date: str
-    ip: str | None
-    record_id: str
-
-
-@dataclass
-class PackageReport:
-    failures: list[str] = field(default_factory=list)
-    signer: str | None = None
-    signer_trusted: bool | None = None
-    time: TimestampInfo | None = None
-    tsa_trusted: bool | None = None
-    captures: list[Capture] = field(default_factory=list)
-    files: int = 0
-    records: int = 0
-    articles: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def summary(self) -> list[str]:
-        """Plain-language lines for someone who is not a programmer."""
-        lines = []
-        for capture in self.captures:
-            server = f"from the server at {capture.ip}" if capture.ip else "(the server's address was not recorded)"
-            lines.append(
-                f"This page at {capture.url} was captured on {libya_time(capture.date)}, Libya time, {server}."
-            )
-        if self.time:
-            lines.append(
-                f"Its content has not changed since {libya_time(self.time.time.isoformat())}, Libya time "
-                f"({self.time.time:%Y-%m-%d %H:%M:%S} UTC), as attested by the time-stamping authority "
-                f"{self.time.authority}" + ("." if self.tsa_trusted else " (not among the certificates you trust).")
-            )
-        else:
-            lines.append("The package carries no trusted timestamp: nothing but its signature dates it.")
-        if self.signer:
-            trust = " (a certificate you trust)" if self.signer_trusted else " (check this certificate's fingerprint)"
-            lines.append(f"It was signed by {self.signer}{trust}.")
-        else:
-            lines.append("The package is not signed: it proves it is intact, not who made it.")
-        lines.append(
-            f"Checked: {self.files} files against their hashes, {self.records} archived records against their "
-            f"digests, {self.articles} article texts against the records they cite."
-        )
-        return lines
 
 
 def verify_package(path: Path, trusted: Sequence[x509.Certificate] = ()) -> PackageReport:
@@ -340,7 +285,3 @@ def _check_articles(members: dict[str, Path], records: dict[str, Any], report: P
             report.failures.append(f"{name}: does not match the record it cites ({capture['record_id']})")
         else:
             report.articles += 1
-
-
-class PackageInvalid(ArchiverError):
-    """verify-package found failures (exit code 1)."""
