@@ -9,6 +9,13 @@ PYWB_STAMP := $(PYWB_VENV)/.installed
 # boto3 beside pywb lets it read WARCs from an s3:// store (`archiver replay --store s3://...`); its own stamp, so
 # an existing .venv-pywb gets it once, and nothing is reinstalled on later runs (make demo stays offline).
 PYWB_S3_STAMP := $(PYWB_VENV)/.installed-boto3
+# py-wacz (`wacz validate`, the WACZ reference validator the evidence tests run) pins its own dependency versions:
+# its own venv. ReplayWeb.page's files come from the npm registry (`npm pack`; `npm install` of it fails), unpacked
+# into a gitignored folder the browser tests serve on 127.0.0.1.
+WACZ_VENV := .venv-wacz
+WACZ_STAMP := $(WACZ_VENV)/.installed
+RWP_DIR := .cache/replaywebpage
+RWP_STAMP := $(RWP_DIR)/.installed
 # The extraction benchmark's peers (trafilatura, readability-lxml, newspaper4k) live in their own venv, never in
 # the project's runtime dependencies.
 BENCH_VENV := .venv-bench
@@ -16,7 +23,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 
 .PHONY: install test lint typecheck demo run bench bench-install bench-extraction clean
 
-install: $(STAMP) $(PYWB_STAMP) $(PYWB_S3_STAMP)
+install: $(STAMP) $(PYWB_STAMP) $(PYWB_S3_STAMP) $(WACZ_STAMP) $(RWP_STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make install: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3" >&2; exit 2; }
@@ -30,6 +37,17 @@ $(PYWB_STAMP):
 	$(PYWB_VENV)/bin/pip install --quiet --upgrade pip
 	$(PYWB_VENV)/bin/pip install --quiet 'pywb==2.10.0'
 	touch $(PYWB_STAMP)
+
+$(WACZ_STAMP):
+	$(PYTHON) -m venv $(WACZ_VENV)
+	$(WACZ_VENV)/bin/pip install --quiet --upgrade pip
+	$(WACZ_VENV)/bin/pip install --quiet 'wacz==0.6.0'
+	touch $(WACZ_STAMP)
+
+$(RWP_STAMP):
+	mkdir -p $(RWP_DIR)
+	cd $(RWP_DIR) && npm pack --silent 'replaywebpage@2' >/dev/null && tar -xzf replaywebpage-*.tgz && rm replaywebpage-*.tgz
+	touch $(RWP_STAMP)
 
 $(PYWB_S3_STAMP): $(PYWB_STAMP)
 	$(PYWB_VENV)/bin/pip install --quiet boto3

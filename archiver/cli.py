@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from archiver import __version__
 from archiver.commands.crawl import add_crawl_command
 from archiver.commands.datasets import add_dataset_commands
+from archiver.commands.evidence import add_evidence_commands
 from archiver.commands.extract import add_extract_command
 from archiver.commands.integrity import add_verify_command
 from archiver.commands.operations import add_ops_commands, add_worker_command
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_dataset_commands(sub)
     add_verify_command(sub)
     add_retrieval_commands(sub)
+    add_evidence_commands(sub)
     add_ops_commands(sub)
     add_worker_command(sub)
     add_replay_command(sub)

@@ -36,13 +36,16 @@ def test_the_key_literal_pattern_catches_hand_built_keys() -> None:
 def test_keys_are_the_ones_stores_already_hold() -> None:
     moment = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
     assert layout.warc_key("alwasat", "20260304T050607Z-abc123", moment, 7) == (
-        "warc/alwasat/2026/03/04/20260304T050607Z-abc123-00007.warc.gz"
+        "warc/alwasat/2026/03/04/alwasat-20260304T050607Z-abc123-00007.warc.gz"
     )
     assert layout.article_key("alwasat", "0123abcd", moment) == "articles/alwasat/0123abcd/20260304T050607890123Z.json"
     assert layout.version_claim_key("alwasat", "0123abcd", "sha256:ff00") == "claims/alwasat/0123abcd.ff00"
     assert layout.manifest_key("20260304T050607Z-abc123") == "crawls/20260304T050607Z-abc123/manifest.json"
     warc = layout.warc_key("libyaobserver", "c1", moment, 1)
-    assert layout.cdxj_key(warc) == "indexes/cdxj/libyaobserver--c1-00001.cdxj"
+    assert layout.cdxj_key(warc) == "indexes/cdxj/libyaobserver--libyaobserver-c1-00001.cdxj"
+    assert (
+        layout.cdxj_key("warc/libyaobserver/2026/03/04/c1-00001.warc.gz") == "indexes/cdxj/libyaobserver--c1-00001.cdxj"
+    )
     assert layout.cdxj_key("old.warc.gz") == "indexes/cdxj/old.cdxj"
 
 
@@ -51,6 +54,9 @@ def test_keys_read_back_into_their_parts() -> None:
     warc = layout.warc_key("alwasat", "20260304T050607Z-abc123", moment, 7)
     assert layout.is_warc_key(warc) and layout.site_of(warc) == "alwasat"
     assert layout.crawl_id_of_warc(warc) == "20260304T050607Z-abc123"
+    assert layout.crawl_id_of_warc("warc/alwasat/2026/03/04/20260304T050607Z-abc123-00007.warc.gz") == (
+        "20260304T050607Z-abc123"  # the names stores held before the site led them
+    )
     article = layout.article_key("alwasat", "0123abcd", moment)
     assert layout.parse_article_key(article) == ("alwasat", "0123abcd", "20260304T050607890123Z")
     assert layout.site_of(article) == "alwasat" and layout.is_article_key(article)

@@ -250,6 +250,12 @@ class Catalog:
         for site in sorted(set(sites)):
             yield from self._rows("site = ?", (site,))
 
+    def all_rows(self, sites: Iterable[str] = ()) -> list[CaptureRow]:
+        """Every capture of these sites (of every site when none is named), oldest first."""
+        if sites:
+            return sorted(self.site_rows(sites), key=lambda r: (r.captured_at, r.record_id))
+        return self._rows("1 = 1", ())
+
     def prior_captures(self, sites: Iterable[str], stored: Container[str] | None = None) -> PriorCaptures:
         """What a new crawl of these sites needs to write revisits, conditional requests and new versions only.
 

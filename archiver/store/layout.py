@@ -1,6 +1,7 @@
 """The store layout: every object key of an archive is built and read back here, and nowhere else.
 
-    warc/{site}/{YYYY}/{MM}/{DD}/{crawl_id}-{serial:05d}.warc.gz   raw HTTP exchanges (immutable)
+    warc/{site}/{YYYY}/{MM}/{DD}/{site}-{crawl_id}-{serial:05d}.warc.gz   raw HTTP exchanges (immutable; before:
+                                                                   {crawl_id}-{serial:05d}.warc.gz)
     articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json one article version (immutable)
     claims/{site}/{article_id}.{content hash hex}                  the claim of one article version
     crawls/{crawl_id}/manifest.json                                the manifest of one crawl
@@ -30,7 +31,9 @@ QUARANTINE_DIR = "quarantine"  # under the spool root: entries recovery could ne
 
 
 def warc_key(site: str, crawl_id: str, day: datetime, serial: int) -> str:
-    return f"{WARC_PREFIX}{site}/{day:%Y/%m/%d}/{crawl_id}-{serial:05d}{WARC_SUFFIX}"
+    # The site leads the file name: tools that key WARC files by name (WACZ, pywb collections) see one name per
+    # file, where `{crawl_id}-{serial}` alone repeated for every site of a crawl.
+    return f"{WARC_PREFIX}{site}/{day:%Y/%m/%d}/{site}-{crawl_id}-{serial:05d}{WARC_SUFFIX}"
 
 
 def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
@@ -85,8 +88,11 @@ def site_of(key: str) -> str | None:
 
 
 def crawl_id_of_warc(key: str) -> str:
-    """The crawl that wrote a WARC: its file name up to the serial (`{crawl_id}-{serial}.warc.gz`)."""
-    return key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
+    """The crawl that wrote a WARC: its file name up to the serial, without the site that leads new names
+    (`{site}-{crawl_id}-{serial}.warc.gz`; older stores: `{crawl_id}-{serial}.warc.gz`)."""
+    stem = key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
+    site = site_of_warc(key) if key.startswith(WARC_PREFIX) else None
+    return stem.removeprefix(f"{site}-") if site else stem
 
 
 def site_of_warc(key: str) -> str | None:

@@ -86,7 +86,7 @@ def gzip_member(record: ArcWarcRecord) -> bytes:
 
 
 class RotatingWarcWriter:
-    """Writes records for one site of one crawl into ``{crawl_id}-{serial}.warc.gz`` files.
+    """Writes records for one site of one crawl into ``{site}-{crawl_id}-{serial}.warc.gz`` files.
 
     `open_file(serial)` returns (spool path, store key) for a new file; `on_closed(file)` receives each file once it
     is complete (to upload it). Rotation happens between capture events, never inside one, so a request and
