@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archiver import __version__
 from archiver.commands.common import CATALOG_HELP, STORE_HELP, iso_date, parse_set
+from archiver.commands.evidence import add_evidence_commands
 from archiver.commands.operations import add_ops_commands, add_worker_command
 from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ops_commands(sub)
     add_worker_command(sub)
     add_replay_command(sub)
+    add_evidence_commands(sub)
 
     ext = sub.add_parser("extract", help="extract article fields from a saved page")
     ext.add_argument("--url", required=True, help="the URL the page was fetched from")

@@ -18,6 +18,7 @@ from archiver.crawl.outcome import nothing_captured
 from archiver.crawl.recovery import Recovery, recover_spool
 from archiver.crawl.settings import crawl_settings
 from archiver.crawl.settings_check import check_overrides
+from archiver.custody.record import record_crawl
 from archiver.errors import ConfigError
 from archiver.identifiers import crawl_id_problem, site_id_problem
 from archiver.sites import site_id_for_url
@@ -221,6 +222,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     if shared:
         extra.update(shared.manifest_fields())  # `job` (the shared crawl id) and `worker` (this worker's token)
     manifest = archive.close(utcnow(), extra)
+    record_crawl(store, manifest)
     catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
     catalog.close()
     return CrawlResult(

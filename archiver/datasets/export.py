@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.custody.record import record_export
 from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
 from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
@@ -185,6 +186,7 @@ def export(
     card_path = target.with_name(target.name + ".README.md")
     manifest_path = target.with_name(target.name + ".manifest.json")
     _finish(meta, target.parent, card_path, manifest_path, card(target.name, meta, stats, info, [target.name]))
+    record_export(store, [target, manifest_path, card_path])
     return ExportResult(target, stats.rows, manifest_path, card_path)
 
 
@@ -218,4 +220,5 @@ def _export_folder(
                 os.rename(work / part, target / part)
         else:
             os.rename(work, target)
+    record_export(store, [target / part for part in FOLDER_PARTS], target)
     return ExportResult(target, stats.rows, target / "manifest.json", target / "README.md")
