@@ -26,6 +26,7 @@ def released(crawled: CrawledArchive, tmp_path_factory: pytest.TempPathFactory) 
         f"--store={store}",
         "--license=CC-BY-4.0",
         "--contact=archive@example.org",
+        env={"ARCHIVER_KEY_DIR": str(base / "no-keys"), "ARCHIVER_TSA": ""},
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "not signed" in run.stdout
@@ -102,3 +103,48 @@ def test_an_existing_out_folder_is_refused(released: tuple[Path, Path]) -> None:
     store, out = released
     run = archiver("release", "--name=x", "--version=1", f"--out={out}", f"--store={store}")
     assert run.returncode == 2 and "already exists" in run.stderr
+
+
+def _flip_in(path: Path, field: str) -> None:
+    document = json.loads(path.read_text())
+    value = document["signedData"][field]
+    middle = len(value) // 2
+    document["signedData"][field] = value[:middle] + ("A" if value[middle] != "A" else "B") + value[middle + 1 :]
+    path.write_text(json.dumps(document))
+
+
+def test_a_signed_timestamped_release_verifies_and_names_a_broken_seal(crawled: CrawledArchive, tmp_path: Path) -> None:
+    from archiver.evidence.keys import init_key
+    from tests.tsa import LocalTSA
+
+    store = tmp_path / "store"
+    shutil.copytree(crawled.store, store)
+    key = init_key("أرشيف الأخبار الليبية", tmp_path / "keys")
+    (tmp_path / "archive.pem").write_text(key.certificate_pem)
+    other = init_key("someone else", tmp_path / "other")
+    (tmp_path / "other.pem").write_text(other.certificate_pem)
+    env = {"ARCHIVER_KEY_DIR": str(tmp_path / "keys")}
+    out = tmp_path / "rel"
+    with LocalTSA() as tsa:
+        run = archiver(
+            "release", "--name=n", "--version=1", f"--out={out}", f"--store={store}", "--site=127.0.0.3",
+            "--tsa=http://127.0.0.1:9/down", f"--tsa={tsa.url}", env=env,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "signed; timestamped" in run.stdout
+    good = archiver("verify-release", str(out), f"--trust={tmp_path / 'archive.pem'}")  # offline: no TSA running
+    assert good.returncode == 0, good.stdout
+    assert "signed by CN=أرشيف الأخبار الليبية" in good.stderr and "Time-Stamping Authority" in good.stderr
+
+    untrusted = archiver("verify-release", str(out), f"--trust={tmp_path / 'other.pem'}")
+    assert untrusted.returncode == 1 and "not by a trusted certificate" in untrusted.stdout
+
+    for field, named in (
+        ("signature", "release-digest.json: signature"),
+        ("timeSignature", "release-digest.json: timestamp"),
+    ):
+        copy = tmp_path / f"copy-{field}"
+        shutil.copytree(out, copy)
+        _flip_in(copy / "release-digest.json", field)
+        run = archiver("verify-release", str(copy))
+        assert run.returncode == 1 and any(line.startswith(named) for line in run.stdout.splitlines()), run.stdout

@@ -4,6 +4,7 @@ archiver/release/)."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from typing import Any
@@ -38,6 +39,11 @@ def cmd_custody(args: argparse.Namespace) -> int:
     return 0
 
 
+def tsa_setting() -> tuple[str, ...]:
+    """$ARCHIVER_TSA: time-stamping authority URLs, tried in order (spaces or commas between them)."""
+    return tuple(url for url in re.split(r"[\s,]+", os.environ.get("ARCHIVER_TSA", "")) if url)
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -62,7 +68,7 @@ def cmd_release(args: argparse.Namespace) -> int:
         Path(args.out),
         selection,
         CardInfo.from_options(args.license, args.contact),
-        SealOptions(tsa_urls=tuple(args.tsa)),
+        SealOptions(tsa_urls=tuple(args.tsa) or tsa_setting()),
     )
     sealed = "signed" if result.signed else "not signed (no key: `archiver keys init`)"
     stamped = "timestamped" if result.timestamped else "not timestamped"
@@ -80,7 +86,13 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
 
     store = open_existing_store(args.store) if args.store else None
     folder = Path(args.path)
-    report = verify_release(folder, store)
+    trust = []
+    for path in args.trust:
+        try:
+            trust.append(Path(path).read_bytes())
+        except OSError as exc:
+            raise ConfigError(f"cannot read the trusted certificate {path}: {exc.strerror}") from exc
+    report = verify_release(folder, store, trust)
     for problem in report.problems:
         print(problem)
     if store is not None:
@@ -92,6 +104,10 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
     checked = f"release {report.name} {report.version}: {report.files} files, {report.rows} rows"
     checked += f", {report.custody_lines} custody lines" + (" against the store" if store else "")
     print(f"{checked}: {'intact' if report.intact else f'{len(report.problems)} problem(s)'}", file=sys.stderr)
+    if report.intact:
+        print(f"signed by {report.signer}" if report.signer else "not signed", file=sys.stderr)
+        if report.timestamp:
+            print(f"sealed no later than {report.timestamp}", file=sys.stderr)
     return 0 if report.intact else 1
 
 
@@ -119,10 +135,17 @@ def add_evidence_commands(sub: Any) -> None:
     rel.add_argument("--versions", default="latest", help="latest (default) or all versions of each article")
     rel.add_argument("--license", help="an SPDX id (default: other, with a note)")
     rel.add_argument("--contact", help="who to contact about the dataset (default $ARCHIVER_CONTACT)")
-    rel.add_argument("--tsa", action="append", default=[], metavar="URL", help="RFC 3161 time-stamping authority")
+    rel.add_argument(
+        "--tsa",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="RFC 3161 time-stamping authority; repeat for fallbacks (default $ARCHIVER_TSA)",
+    )
     rel.set_defaults(handler=cmd_release)
 
     vrel = sub.add_parser("verify-release", help="re-check a release folder: seal, hashes, rows, custody lines")
     vrel.add_argument("path", metavar="DIR", help="the folder `archiver release` wrote")
+    vrel.add_argument("--trust", action="append", default=[], metavar="CERT", help="PEM certificate to require")
     vrel.add_argument("--store", help="also check rows and custody lines against this store (" + STORE_HELP + ")")
     vrel.set_defaults(handler=cmd_verify_release)

@@ -134,7 +134,7 @@ def build_release(
         }
         body = (json.dumps(release, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
         (work / RELEASE_NAME).write_bytes(body)
-        sealed = seal(work, seal_options or SealOptions())
+        sealed = seal(work, seal_options or SealOptions(), created)
         mask = current_umask()
         for path in [work, *work.rglob("*")]:
             os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)

@@ -7,9 +7,12 @@ With a store: every row against its WARC record, and every custody line present,
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from archiver.custody.log import StoredLine, read_lines
 from archiver.custody.verify import line_problem
@@ -29,8 +32,8 @@ class ReleaseReport:
     files: int = 0
     rows: int = 0
     custody_lines: int = 0
-    signed: bool = False
-    timestamped: bool = False
+    signer: str | None = None  # the signing certificate's subject, when the signature verified
+    timestamp: str | None = None  # "TIME by AUTHORITY", when the token verified
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -38,7 +41,8 @@ class ReleaseReport:
         return not self.problems
 
 
-def verify_release(folder: Path, store: Store | None = None) -> ReleaseReport:
+def verify_release(folder: Path, store: Store | None = None, trust: Sequence[bytes] = ()) -> ReleaseReport:
+    """`trust`: PEM certificates the signature must chain to (none: any signature that verifies is reported)."""
     folder = folder.expanduser()
     if not (folder / RELEASE_NAME).is_file():
         raise NotFoundError(f"no {RELEASE_NAME} in {folder}: give the folder `archiver release` wrote")
@@ -47,6 +51,7 @@ def verify_release(folder: Path, store: Store | None = None) -> ReleaseReport:
         sealed = json.loads((folder / DIGEST_NAME).read_text(encoding="utf-8"))
         if sealed.get("hash") != release_digest(folder):
             report.problems.append(f"{RELEASE_NAME}: its sha256 differs from the one sealed in {DIGEST_NAME}")
+        _check_signed(sealed, trust, report)
     except (OSError, ValueError, AttributeError) as exc:
         report.problems.append(f"{DIGEST_NAME}: missing or unreadable ({exc.__class__.__name__})")
     try:
@@ -73,6 +78,45 @@ def verify_release(folder: Path, store: Store | None = None) -> ReleaseReport:
     _check_rows(folder, report)
     _check_custody(folder, store, report)
     return report
+
+
+def _check_signed(sealed: dict[str, Any], trust: Sequence[bytes], report: ReleaseReport) -> None:
+    from archiver.evidence.signing import (
+        SignatureInvalid,
+        chains_to,
+        load_pem_chain,
+        verify_signature,
+        verify_timestamp,
+    )
+
+    signed = sealed.get("signedData")
+    if not isinstance(signed, dict):
+        if trust:
+            report.problems.append(f"{DIGEST_NAME}: the release is not signed, and --trust asks for a signature")
+        return
+    if signed.get("hash") != sealed.get("hash"):
+        report.problems.append(f"{DIGEST_NAME}: the signed hash differs from the sealed hash")
+    digest = str(signed.get("hash"))
+    try:
+        if "signature" in signed:
+            certificate = verify_signature(digest, str(signed["signature"]), str(signed.get("certificate", "")))
+            report.signer = certificate.subject.rfc4514_string()
+            if trust and not chains_to(
+                load_pem_chain(str(signed["certificate"])), [cert for pem in trust for cert in load_pem_chain(pem)]
+            ):
+                report.problems.append(f"{DIGEST_NAME}: signed by {report.signer}, not by a trusted certificate")
+        elif trust:
+            report.problems.append(f"{DIGEST_NAME}: the release is not signed, and --trust asks for a signature")
+    except SignatureInvalid as exc:
+        report.problems.append(f"{DIGEST_NAME}: signature: {exc}")
+    try:
+        if "timeSignature" in signed:
+            stamped = base64.b64decode(signed["signature"]) if "signature" in signed else digest.encode("utf-8")
+            token = base64.b64decode(str(signed["timeSignature"]))
+            info = verify_timestamp(token, stamped, str(signed.get("timestampCert", "")))
+            report.timestamp = f"{info.time.isoformat()} by {info.authority}"
+    except (SignatureInvalid, ValueError) as exc:
+        report.problems.append(f"{DIGEST_NAME}: timestamp: {exc}")
 
 
 def _check_rows(folder: Path, report: ReleaseReport) -> None:
