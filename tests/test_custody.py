@@ -116,3 +116,23 @@ def test_the_log_appends_on_s3_and_a_line_in_its_own_month(s3, bucket: str) -> N
     assert (first.key, second.key) == ("custody/2026/11/0000000001.jsonl", "custody/2026/12/0000000002.jsonl")
     assert json.loads(second.data)["prev"] == first.digest
     assert verify_custody(store).intact
+
+
+def test_a_stamped_day_pins_even_the_last_line(store: Path) -> None:
+    from tests.tsa import LocalTSA
+
+    with LocalTSA() as tsa:
+        run = archiver("custody", "stamp", f"--store={store}", f"--tsa={tsa.url}")
+    assert run.returncode == 0, run.stderr
+    assert "custody line 1 (sha256:" in run.stdout
+    good = archiver("custody", "verify", f"--store={store}")  # offline: the authority is gone
+    assert good.returncode == 0 and "line 1 (last of" in good.stdout and "Time-Stamping Authority" in good.stdout
+    [(only, data)] = _lines(store)
+    only.write_bytes(data.replace(b'"inputs":[]', b'"inputs": []'))  # the last line: no later prev names it
+    run = archiver("custody", "verify", f"--store={store}")
+    assert run.returncode == 1 and "no longer has the digest stamped" in run.stdout
+
+
+def test_stamp_without_an_authority_is_a_usage_error(store: Path) -> None:
+    run = archiver("custody", "stamp", f"--store={store}", env={"ARCHIVER_TSA": ""})
+    assert run.returncode == 2 and "--tsa URL" in run.stderr
