@@ -92,3 +92,8 @@ def record_reindex(store: Store) -> StoredLine | None:
     """A reindex reads every crawl manifest (and the CDXJ indexes they list): its inputs are the manifests."""
     inputs = [stored_item(store, info.key) for info in store.list("crawls/") if info.key.endswith("/manifest.json")]
     return try_append(store, "reindex", inputs, [])
+
+
+def record_package(store: Store, warc_records: Iterable[Item], package: Path) -> StoredLine | None:
+    """A package's inputs: the WARC files (or records) it copies, by sha256; its output: the package file."""
+    return try_append(store, "package", warc_records, [file_item(package)])
