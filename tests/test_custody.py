@@ -136,3 +136,15 @@ def test_a_stamped_day_pins_even_the_last_line(store: Path) -> None:
 def test_stamp_without_an_authority_is_a_usage_error(store: Path) -> None:
     run = archiver("custody", "stamp", f"--store={store}", env={"ARCHIVER_TSA": ""})
     assert run.returncode == 2 and "--tsa URL" in run.stderr
+
+
+def test_lines_concerning_a_record_are_found_by_hash_or_key(tmp_path: Path) -> None:
+    from archiver.custody.log import lines_concerning
+
+    store = LocalStore(tmp_path / "s")
+    crawl = append(store, "crawl", [], [Item("warc/a/x.warc.gz", "aa" * 32)])
+    append(store, "export", [], [Item("out.jsonl", "bb" * 32)])
+    package = append(store, "package", [Item("warc/a/x.warc.gz", "aa" * 32)], [Item("p.wacz", "cc" * 32)])
+    assert [line.seq for line in lines_concerning(store, sha256s=["sha256:" + "aa" * 32])] == [1, 3]
+    assert [line.data for line in lines_concerning(store, names=["warc/a/x.warc.gz"])] == [crawl.data, package.data]
+    assert lines_concerning(store, sha256s=["dd" * 32]) == []

@@ -154,16 +154,18 @@ def month_text(store: Store, month: str | None = None) -> Iterator[bytes]:
             yield line.data
 
 
-def lines_concerning(store: Store, sha256s: Iterable[str]) -> list[StoredLine]:
-    """The lines naming any of these sha256 hex digests among their inputs or outputs (for packages)."""
-    wanted = {value.removeprefix("sha256:") for value in sha256s}
+def lines_concerning(store: Store, sha256s: Iterable[str] = (), names: Iterable[str] = ()) -> list[StoredLine]:
+    """The lines naming any of these sha256 hex digests or names (store keys) among their inputs or outputs: what
+    a package or release carries about its records."""
+    digests = {value.removeprefix("sha256:") for value in sha256s}
+    keys = set(names)
     found = []
     for line in read_lines(store):
         try:
             fields = line.fields()
         except ValueError:
             continue
-        named = {str(item.get("sha256", "")) for item in [*fields.get("inputs", []), *fields.get("outputs", [])]}
-        if named & wanted:
+        items = [item for item in [*fields.get("inputs", []), *fields.get("outputs", [])] if isinstance(item, dict)]
+        if any(str(i.get("sha256")) in digests or str(i.get("name")) in keys for i in items):
             found.append(line)
     return found

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver import SOFTWARE
-from archiver.custody.log import read_lines
+from archiver.custody.log import lines_concerning
 from archiver.custody.record import file_item, try_append
 from archiver.datasets.card import CardInfo
 from archiver.datasets.export import export
@@ -75,20 +75,6 @@ def _facts(work: Path, name: str, version: str, created: str, info: CardInfo) ->
     return facts, warcs
 
 
-def _custody_excerpt(store: Store, warc_keys: set[str]) -> bytes:
-    """The custody lines naming any WARC file the rows come from, as stored (each checkable against the log)."""
-    found = b""
-    for line in read_lines(store):
-        try:
-            fields = line.fields()
-        except ValueError:
-            continue
-        names = {str(item.get("name")) for item in [*fields.get("inputs", []), *fields.get("outputs", [])]}
-        if names & warc_keys:
-            found += line.data
-    return found
-
-
 def build_release(
     store: Store,
     name: str,
@@ -115,7 +101,8 @@ def build_release(
         (work / "CITATION.cff").write_text(citation_cff(facts), encoding="utf-8")
         record = json.dumps(datacite(facts), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         (work / "datacite.json").write_text(record, encoding="utf-8")
-        (work / CUSTODY_NAME).write_bytes(_custody_excerpt(store, warcs))
+        # The crawl lines naming the rows' WARC files: when and by which crawl each capture entered the archive.
+        (work / CUSTODY_NAME).write_bytes(b"".join(line.data for line in lines_concerning(store, names=warcs)))
         files = [p for p in sorted(work.rglob("*")) if p.is_file()]
         release: dict[str, Any] = {
             "schema_version": 1,
