@@ -8,6 +8,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.provenance.connection import chain_pem
+from archiver.provenance.summary import server_evidence
 from tests.conftest import archiver, crawl_args
 from tests.fixtureweb.server import FixtureWeb
 from tests.fixtureweb.sites import feed_site
@@ -57,6 +58,10 @@ def test_an_https_capture_by_host_name_keeps_chain_tls_and_dns_answer(tmp_path: 
     assert chain_pem(fields) == [leaf, ca]  # exactly the PEM files the server was given, leaf first
     assert fields["dns-query"] == "localhost"
     assert "127.0.0.1" in fields["dns-answer"].split(", ")
+    said = server_evidence(responses[start]["WARC-IP-Address"], fields).sentences()
+    assert said[0] == "The server's address was 127.0.0.1."
+    assert "presented 2 certificate(s), the first issued for 127.0.0.1" in said[1]
+    assert said[2].startswith("The name localhost was looked up and answered ")
 
 
 def test_an_https_capture_of_an_address_says_no_lookup_was_made(tmp_path: Path) -> None:
