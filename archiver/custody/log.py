@@ -25,8 +25,9 @@ from typing import Any
 
 from archiver.errors import ObjectExistsError, StoreError
 from archiver.store import Store
+from archiver.store.layout import CUSTODY_PREFIX, custody_line_key
 
-PREFIX = "custody/"
+PREFIX = CUSTODY_PREFIX
 ACTIONS = ("crawl", "export", "package", "verify", "reindex", "release", "import")
 GENESIS = "sha256:" + "0" * 64  # the `prev` of the first line: there is no line before it
 FIELDS = ("time", "action", "actor", "inputs", "outputs", "prev")
@@ -67,7 +68,7 @@ def line_digest(data: bytes) -> str:
 
 
 def line_key(seq: int, moment: datetime) -> str:
-    return f"{PREFIX}{moment:%Y/%m}/{seq:010d}.jsonl"
+    return custody_line_key(seq, moment)
 
 
 def default_actor() -> str:

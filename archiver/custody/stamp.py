@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from archiver.custody.log import PREFIX, StoredLine, read_lines
+from archiver.custody.log import StoredLine, read_lines
 from archiver.errors import NotFoundError
 from archiver.store import Store
+from archiver.store.layout import CUSTODY_STAMPS_PREFIX, custody_stamp_key
 
-STAMPS = f"{PREFIX}stamps/"
+STAMPS = CUSTODY_STAMPS_PREFIX
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Stamp:
 
 
 def stamp_key(day: date) -> str:
-    return f"{STAMPS}{day.isoformat()}.json"
+    return custody_stamp_key(day)
 
 
 def last_line_of(store: Store, day: date) -> StoredLine:
