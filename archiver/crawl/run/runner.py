@@ -133,6 +133,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     if options.crawl_id is not None:
         refuse_taken_crawl_id(store, spool, options.crawl_id)  # before anything is written, recovery included
     recovery = recover_spool(store, spool)
+    for recovered in recovery.manifests:  # a crawl that died enters the custody log when its manifest is written
+        record_crawl(store, recovered)
 
     started = utcnow()
     crawl_id = options.crawl_id or new_crawl_id(started)
