@@ -11,11 +11,13 @@ from collections.abc import Callable, Sequence
 
 from archiver import __version__
 from archiver.commands.crawl import add_crawl_command
+from archiver.commands.custody import add_custody_commands
 from archiver.commands.datasets import add_dataset_commands
 from archiver.commands.evidence import add_evidence_commands
 from archiver.commands.extract import add_extract_command
 from archiver.commands.integrity import add_verify_command
 from archiver.commands.operations import add_ops_commands, add_worker_command
+from archiver.commands.release import add_release_commands
 from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
 from archiver.commands.sites import add_sites_command
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_ops_commands(sub)
     add_worker_command(sub)
     add_replay_command(sub)
+    add_custody_commands(sub)
+    add_release_commands(sub)
     add_extract_command(sub)
     return parser
 

@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from archiver.custody.record import record_verify
+from archiver.custody.verify import verify_custody
 from archiver.errors import NotFoundError
 from archiver.store import Store
 from archiver.store.base import CHUNK
 from archiver.store.layout import (
     CRAWLS_PREFIX,
+    CUSTODY_PREFIX,
     crawl_id_of_warc,
     is_article_key,
     is_crawl_key,
@@ -143,7 +146,7 @@ def verify_store(store: Store, catalog_url: str | None = None) -> VerifyReport:
     present: set[str] = set()
     objects = articles = 0
     for info in store.list(""):
-        if is_crawl_key(info.key):
+        if is_crawl_key(info.key) or info.key.startswith(CUSTODY_PREFIX):  # the chain is checked below
             continue
         objects += 1
         if info.key not in listed:
@@ -176,4 +179,7 @@ def verify_store(store: Store, catalog_url: str | None = None) -> VerifyReport:
         if key not in present:
             missing.setdefault(key, "named by the catalog")
     problems += [f"{key}: {where} but missing from the store" for key, where in sorted(missing.items())]
+    chain = verify_custody(store)
+    problems += [chain.broken] if chain.broken else []
+    record_verify(store, problems, not problems)
     return VerifyReport(objects, sum(len(k) for k in by_crawl.values()), articles, problems)

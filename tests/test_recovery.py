@@ -76,6 +76,10 @@ def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> No
     # The recovered crawl is whole: verify passes, and its captures (indexed from the salvaged WARC) are found.
     check = archiver("verify", f"--store={store}")
     assert check.returncode == 0, check.stdout
+    custody = [json.loads(line) for line in archiver("custody", "show", f"--store={store}").stdout.splitlines()]
+    assert [line["action"] for line in custody] == ["crawl", "crawl", "verify"]  # the dead crawl's comes first
+    assert custody[0]["outputs"][0]["name"] == "crawls/killed-1/manifest.json"
+    assert set(listed) >= {o["name"] for o in custody[0]["outputs"][1:]} and len(custody[0]["outputs"]) > 1
     assert [k for k in listed if k.startswith("indexes/cdxj/")], "the recovered WARC got no CDXJ index"
     for article in written_before_kill[:3]:
         run = archiver("history", article["url"], "--format=json", f"--store={store}")

@@ -17,6 +17,7 @@ from typing import Any
 from archiver.catalog.cdxj import REVISIT_MIME, index_warc, parse_line, urlkey
 from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_url, set_aside
 from archiver.catalog.prior import PriorCaptures
+from archiver.custody.record import record_reindex
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
 from archiver.store.layout import (
@@ -285,7 +286,9 @@ def rebuild_catalog(store: Store, url: str | None = None) -> tuple[ReindexReport
         try:
             catalog = Catalog.open(store, url)
             try:
-                return catalog.reindex(), moved
+                report = catalog.reindex()
+                record_reindex(store)
+                return report, moved
             finally:
                 catalog.close()
         except CatalogDamagedError as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.atomicfile import fsync_dir, write_atomically
+from archiver.custody.record import record_export
 from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
 from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
@@ -174,6 +175,7 @@ def export(
     card_path = target.with_name(target.name + ".README.md")
     manifest_path = target.with_name(target.name + ".manifest.json")
     _finish(meta, target.parent, card_path, manifest_path, card(target.name, meta, stats, info, [target.name]))
+    record_export(store, [target, manifest_path, card_path])
     return ExportResult(target, stats.rows, manifest_path, card_path)
 
 
@@ -210,4 +212,5 @@ def _export_folder(
         fsync_dir(target.parent)
         if existing:
             fsync_dir(target)
+    record_export(store, [target / part for part in FOLDER_PARTS], target)
     return ExportResult(target, stats.rows, target / "manifest.json", target / "README.md")

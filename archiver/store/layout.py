@@ -6,6 +6,8 @@
     claims/{site}/{article_id}.{content hash hex}                  the claim of one article version
     crawls/{crawl_id}/manifest.json                                the manifest of one crawl
     indexes/cdxj/{site}--{warc name}.cdxj                          the CDXJ index of one WARC file
+    custody/{YYYY}/{MM}/{seq:010d}.jsonl                           one line of the custody log (immutable)
+    custody/stamps/{YYYY-MM-DD}.json                               a day's last custody line, timestamped
 
 The spool (a local folder, not the store) keeps set-aside entries under `quarantine/`; that name lives here too.
 Keys already in stores are read as they are: a parser accepts every form this module ever wrote.
@@ -14,7 +16,7 @@ docs/formats.md describes each key.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 WARC_PREFIX = "warc/"
@@ -22,6 +24,8 @@ ARTICLES_PREFIX = "articles/"
 CLAIMS_PREFIX = "claims/"
 CRAWLS_PREFIX = "crawls/"
 CDXJ_PREFIX = "indexes/cdxj/"
+CUSTODY_PREFIX = "custody/"
+CUSTODY_STAMPS_PREFIX = "custody/stamps/"
 MANIFEST_NAME = "manifest.json"
 WARC_SUFFIX = ".warc.gz"
 ARTICLE_SUFFIX = ".json"
@@ -47,6 +51,15 @@ def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
 
 def manifest_key(crawl_id: str) -> str:
     return f"{CRAWLS_PREFIX}{crawl_id}/{MANIFEST_NAME}"
+
+
+def custody_line_key(seq: int, moment: datetime) -> str:
+    """Line `seq` of the custody log, filed under the month of its time (archiver/custody/log.py)."""
+    return f"{CUSTODY_PREFIX}{moment:%Y/%m}/{seq:010d}.jsonl"
+
+
+def custody_stamp_key(day: date) -> str:
+    return f"{CUSTODY_STAMPS_PREFIX}{day.isoformat()}.json"
 
 
 def cdxj_key(warc: str) -> str:

@@ -197,10 +197,11 @@ class CrawlArchive:
         )
         event = [response, request]
         if exchange.tls:
-            # TLS evidence (certificate fingerprint, protocol, cipher) for fact-checkers; plain HTTP has none.
+            # The server's evidence (certificate chain, protocol, cipher, DNS answer); plain HTTP has none.
             evidence = [
                 ("connection-reused", "yes" if exchange.connection_reused else "no"),
                 *((f"tls-{name}", value) for name, value in sorted(exchange.tls.items())),
+                *exchange.dns.items(),
             ]
             event.append(records.metadata_record(uri, evidence, refers_to=response_id, moment=moment))
         try:

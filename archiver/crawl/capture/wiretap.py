@@ -32,6 +32,7 @@ from twisted.python.failure import Failure
 
 from archiver.crawl.archive.extension import installed_archive
 from archiver.crawl.politeness.netsafety import AddressRefused, refusal
+from archiver.provenance.connection import dns_fields, host_of, tls_fields
 from archiver.warc.records import utcnow
 
 WIRE_META_KEY = "archiver_wire_exchange"
@@ -69,6 +70,7 @@ class WireExchange:
     received: bytearray = field(default_factory=bytearray)
     peer_ip: str | None = None
     tls: dict[str, str] = field(default_factory=dict)
+    dns: dict[str, str] = field(default_factory=dict)  # how the host name was resolved (HTTPS captures)
     connection_reused: bool = False
 
 
@@ -189,6 +191,9 @@ class _TappingProtocol(_LenientHTTP11ClientProtocol):
                 exchange.tls["cipher"] = transport.getHandle().get_cipher_name()
             except AttributeError:
                 pass
+            exchange.tls.update(tls_fields(transport))
+            # Plain HTTP keeps no metadata record; for HTTPS it also says how the host name was resolved.
+            exchange.dns.update(dns_fields(host_of(self._url.split("/", 1)[0])))
 
 
 def _request_url(request: Any) -> str:

@@ -19,6 +19,7 @@ from archiver.crawl.outcome import nothing_captured
 from archiver.crawl.politeness.netsafety import check_start_url, truthy
 from archiver.crawl.run.settings import crawl_settings
 from archiver.crawl.run.settings_check import check_overrides
+from archiver.custody.record import record_crawl
 from archiver.errors import ConfigError
 from archiver.identifiers import site_id_problem
 from archiver.sites import site_id_for_url
@@ -132,6 +133,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     if options.crawl_id is not None:
         refuse_taken_crawl_id(store, spool, options.crawl_id)  # before anything is written, recovery included
     recovery = recover_spool(store, spool)
+    for recovered in recovery.manifests:  # a crawl that died enters the custody log when its manifest is written
+        record_crawl(store, recovered)
 
     started = utcnow()
     crawl_id = options.crawl_id or new_crawl_id(started)
@@ -202,6 +205,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     if shared:
         extra.update(shared.manifest_fields())  # `job` (the shared crawl id) and `worker` (this worker's token)
     manifest = archive.close(utcnow(), extra)
+    record_crawl(store, manifest)
     catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
     catalog.close()
     return CrawlResult(
