@@ -50,10 +50,18 @@ def test_every_action_appends_one_chained_line(store: Path, tmp_path: Path) -> N
     assert archiver("verify", f"--store={store}", env=env).returncode == 0
     assert archiver("export", "--format=jsonl", f"--out={out}", f"--store={store}", env=env).returncode == 0
     assert archiver("reindex", f"--store={store}", f"--catalog={tmp_path / 'c.sqlite'}", env=env).returncode == 0
+    package = tmp_path / "all.wacz"
+    packaged = archiver(
+        "package", f"--store={store}", f"--catalog={tmp_path / 'c.sqlite'}", f"--out={package}", env=env
+    )
+    assert packaged.returncode == 0, packaged.stderr
 
     lines = _lines(store)
     fields = [json.loads(data) for _path, data in lines]
-    assert [f["action"] for f in fields] == ["crawl", "verify", "export", "reindex"]
+    assert [f["action"] for f in fields] == ["crawl", "verify", "export", "reindex", "package"]
+    assert fields[4]["outputs"] == [{"name": "all.wacz", "sha256": hashlib.sha256(package.read_bytes()).hexdigest()}]
+    copied = {i["name"].split("#")[0] for i in fields[4]["inputs"]}
+    assert {w.relative_to(store).as_posix() for w in warcs} <= copied  # every WARC the package copies from is named
     assert all(f["actor"] == "فاطمة (fact-check desk)" for f in fields[1:])
     for (_before, data), after in zip(lines, fields[1:], strict=False):
         assert after["prev"] == "sha256:" + hashlib.sha256(data).hexdigest()
@@ -64,7 +72,7 @@ def test_every_action_appends_one_chained_line(store: Path, tmp_path: Path) -> N
     assert {i["name"] for i in fields[3]["inputs"]} == {manifest.relative_to(store).as_posix()}
 
     run = archiver("custody", "verify", f"--store={store}")
-    assert run.returncode == 0 and "custody log intact: 4 line(s)" in run.stdout
+    assert run.returncode == 0 and "custody log intact: 5 line(s)" in run.stdout
     shown = archiver("custody", "show", f"--store={store}", f"--month={crawl['time'][:7]}")
     assert shown.stdout.encode("utf-8") == b"".join(data for _p, data in lines)
 

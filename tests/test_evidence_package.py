@@ -281,7 +281,7 @@ def test_package_carries_the_custody_lines_of_its_records(
     packages: Packages, crawled: CrawledArchive, tmp_path: Path
 ) -> None:
     store = tmp_path / "store"
-    shutil.copytree(crawled.store, store, ignore=shutil.ignore_patterns("*.sqlite*", ".spool"))
+    shutil.copytree(crawled.store, store, ignore=shutil.ignore_patterns("*.sqlite*", ".spool", "custody"))
     with zipfile.ZipFile(packages.one) as archive:
         sources = json.loads(archive.read("evidence/sources.json"))
     warc_key = next(iter(sources["warc"].values()))["store_key"]

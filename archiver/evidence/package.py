@@ -24,6 +24,8 @@ from typing import Any
 from archiver import SOFTWARE
 from archiver.catalog.catalog import CaptureRow, Catalog
 from archiver.catalog.cdxj import index_warc
+from archiver.custody.log import Item
+from archiver.custody.record import bytes_item, record_package
 from archiver.errors import NotFoundError
 from archiver.evidence import wacz
 from archiver.evidence.keys import ArchiveKey
@@ -114,6 +116,7 @@ def write_package(catalog: Catalog, selection: Selection, out: Path, signer: Sig
         sources: dict[str, Any] = {"warc": {}, "articles": {}}
         cdxj: list[bytes] = []
         by_file: dict[str, list[tuple[int, int]]] = {}
+        inputs: list[Item] = []  # every record and article copied, by sha256: the custody line's inputs
         for row in selection.rows:
             places = by_file.setdefault(row.warc_file, [])
             places += [p for p in _record_places(row) if p not in places]
@@ -136,6 +139,7 @@ def write_package(catalog: Catalog, selection: Selection, out: Path, signer: Sig
                 for offset, length in sorted(places):
                     member = checked_record(store.read_range(warc_file, offset, length), warc_file, offset)
                     copied.append({"offset": handle.tell(), "length": length, "store_offset": offset})
+                    inputs.append(bytes_item(f"{warc_file}#{offset}", member))
                     handle.write(member)
             with path.open("rb") as handle:
                 cdxj += [_package_line(line, name) for line in index_warc(handle, name.removeprefix("archive/"))]
@@ -144,6 +148,7 @@ def write_package(catalog: Catalog, selection: Selection, out: Path, signer: Sig
         articles = _articles(catalog, selection.rows)
         for key in articles:
             data = _read(store, key)
+            inputs.append(bytes_item(key, data))
             members.append(wacz.Member(_article_name(key), data=data))
             sources["articles"][_article_name(key)] = key
         members.append(wacz.Member(wacz.INDEX, data=b"".join(sorted(cdxj))))
@@ -173,6 +178,7 @@ def write_package(catalog: Catalog, selection: Selection, out: Path, signer: Sig
         with partial.open("wb") as handle:
             wacz.write_zip(handle, members)
         os.replace(partial, out)
+    record_package(store, inputs, out)  # the custody log names what went in and the package that came out
     parsed: dict[str, Any] = json.loads(digest_bytes)
     return parsed
 
