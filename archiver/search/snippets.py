@@ -1,0 +1,48 @@
+"""Snippets: the stretch of archived text where the query's words gather, with the places of those words.
+
+Computed on the original text, word by word (a word matches when its normalised, stemmed form is one of the
+query's), so the snippet is the text as archived, diacritics and all, and no HTML is ever produced here.
+"""
+
+from __future__ import annotations
+
+from archiver.search.normalize import stem_key, tokens, words
+from archiver.search.query import Highlight
+
+WINDOW = 36  # words in a snippet
+
+
+def _keys(word: str) -> set[str]:
+    return {stem_key(token) for token in tokens(word)} or {stem_key(word)}
+
+
+def marks(text: str, wanted: set[str]) -> list[Highlight]:
+    """Where the words of `wanted` (stem keys) occur in `text`."""
+    if not wanted:
+        return []
+    return [(m.start(), m.end()) for m in words(text) if _keys(m.group()) & wanted]
+
+
+def snippet(text: str, wanted: set[str], window: int = WINDOW) -> tuple[str, tuple[Highlight, ...]]:
+    """Up to `window` words of `text` around the densest run of matches (the opening when none is in it)."""
+    places = list(words(text))
+    if not places:
+        return "", ()
+    hits = [i for i, m in enumerate(places) if wanted and _keys(m.group()) & wanted]
+    first = 0
+    if hits:
+        best = -1
+        for i in hits:  # the window starting a little before each hit; keep the one holding most hits
+            start = max(0, i - 4)
+            count = sum(1 for j in hits if start <= j < start + window)
+            if count > best:
+                best, first = count, start
+    last = min(len(places), first + window) - 1
+    begin, end = places[first].start(), places[last].end()
+    prefix = "… " if first > 0 else ""
+    suffix = " …" if last < len(places) - 1 else ""
+    # Paragraph breaks become spaces one for one, so offsets still count characters of the archived text.
+    text_out = prefix + text[begin:end].replace("\r", " ").replace("\n", " ") + suffix
+    shift = len(prefix) - begin
+    spans = tuple((places[i].start() + shift, places[i].end() + shift) for i in hits if first <= i <= last)
+    return text_out, spans
