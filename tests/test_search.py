@@ -31,7 +31,10 @@ NORMALISATION = [
     ("مدرسة", "مدرسه"),  # taa marbuta
     ("كَتَبَ", "كتب"),  # harakat
     ("مُحَمَّدٌ", "محمد"),  # shadda, tanween
-    ("العـــربية", "العربيه"),  # tatweel
+    ("عـــربية", "عربيه"),  # tatweel
+    ("الانتخابات", "انتخابات"),  # the definite article
+    ("للانتخابات والمجلس", "انتخابات مجلس"),  # after a preposition or conjunction
+    ("وزير بلدية الله", "وزير بلديه الله"),  # nothing else is cut, and no word shorter than three letters left
     ("٢٠٢٤", "2024"),  # Eastern Arabic digits
     ("۱۹۶۹", "1969"),  # Persian digits
     ("ﻻ", "لا"),  # presentation-form ligature
@@ -108,6 +111,8 @@ def test_plain_alef_finds_hamza(index: SearchIndex) -> None:
     assert _ids(index, q="الرياسي") == ["1"]  # written الرئاسي
     assert _ids(index, q="المفوضيه") == ["1"]  # written المفوضيّة (shadda, taa marbuta)
     assert _ids(index, q="٢٠") == ["1"] and _ids(index, q="20") == ["1"]
+    assert _ids(index, q="انتخابات") == ["1"]  # written الانتخابات
+    assert _ids(index, q="والمفوضية") == ["1"]
 
 
 def test_english_stemming(index: SearchIndex) -> None:

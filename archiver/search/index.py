@@ -57,7 +57,22 @@ class SearchIndex:
         """A condition on `d` (the search_docs row) true when the document matches."""
         raise NotImplementedError
 
-    def _ranked(self, parsed: ParsedQuery, where: str, params: list[Any], limit: int, offset: int) -> list[Any]:
+    def _facet_rows(self, parsed: ParsedQuery, filters: list[str], params: list[Any]) -> list[Any]:
+        """(site, month, count) of every match."""
+        where, all_params = list(filters), list(params)
+        if parsed.required:
+            match, match_params = self._match(parsed)
+            where, all_params = [match, *where], [*match_params, *all_params]
+        clause = " AND ".join(where) or "1 = 1"
+        return self.db.query(
+            f"SELECT d.site, d.month, COUNT(*) FROM search_docs d WHERE {clause} GROUP BY d.site, d.month", all_params
+        )
+
+    def _page(
+        self, parsed: ParsedQuery, filters: list[str], params: list[Any], sort: str, limit: int, offset: int
+    ) -> list[Any]:
+        """Rows of HIT_COLUMNS for one page: by relevance when the query has words and asks for it, else newest
+        first. `filters` are conditions on `d` without the match."""
         raise NotImplementedError
 
     # -- building -----------------------------------------------------------------------------------------------
@@ -173,32 +188,17 @@ class SearchIndex:
         parsed = parse_query(query.q)
         if parsed.excluded and not parsed.required:
             return SearchPage(0, [], {"site": {}, "month": {}})
-        where, params = self._filters(query)
-        if parsed.required:
-            match, match_params = self._match(parsed)
-            where, params = [match, *where], [*match_params, *params]
-        clause = " AND ".join(where) or "1 = 1"
+        filters, filter_params = self._filters(query)
         sites: dict[str, int] = {}
         months: dict[str, int] = {}
-        for site, month, count in self.db.query(
-            f"SELECT d.site, d.month, COUNT(*) FROM search_docs d WHERE {clause} GROUP BY d.site, d.month", params
-        ):
+        for site, month, count in self._facet_rows(parsed, filters, filter_params):
             sites[site] = sites.get(site, 0) + int(count)
             months[month] = months.get(month, 0) + int(count)
         total = sum(sites.values())
         size = max(1, min(query.page_size, MAX_PAGE_SIZE))
         offset = (max(1, query.page) - 1) * size
-        columns = ", ".join(f"d.{c}" for c in HIT_COLUMNS)
-        if total == 0:
-            rows: list[Any] = []
-        elif parsed.required and query.sort == "relevance":
-            rows = self._ranked(parsed, clause, params, size, offset)
-        else:
-            rows = self.db.query(
-                f"SELECT {columns} FROM search_docs d WHERE {clause} "
-                "ORDER BY d.sort_time DESC, d.article_id LIMIT ? OFFSET ?",
-                [*params, size, offset],
-            )
+        sort = "relevance" if parsed.required and query.sort == "relevance" else "date"
+        rows = self._page(parsed, filters, filter_params, sort, size, offset) if total > offset else []
         wanted = {stem_key(word) for word in parsed.words()}
         hits = []
         for url, site, title, published_at, body, key, language, captured_at in rows:

@@ -55,9 +55,15 @@ TOKEN = re.compile(r"[^\W_]+")
 _PORTER = snowballstemmer.stemmer("porter")
 
 
+# The definite article, alone or after a one-letter preposition or conjunction, comes off a word of at least three
+# more letters (`الانتخابات`, `للانتخابات`, `والانتخابات` all match `انتخابات`). Nothing else is cut: a light touch
+# keeps `وزير` and `بلدية` whole, where stripping every `و` and `ب` would merge unrelated words.
+ARTICLE = re.compile(r"\b(?:وال|بال|كال|فال|لل|ال)(?=[\u0621-\u064a]{3})")
+
+
 def normalize(text: str) -> str:
     """The matching form of `text` (index and query both go through this)."""
-    return text.translate(TABLE).lower()
+    return ARTICLE.sub("", text.translate(TABLE).lower())
 
 
 def words(text: str) -> Iterator[re.Match[str]]:

@@ -73,11 +73,21 @@ class PostgresSearchIndex(SearchIndex):
         branches = [f"(d.cfg = '{cfg}' AND d.tsv @@ websearch_to_tsquery('{cfg}', ?))" for cfg in self._configs()]
         return "(" + " OR ".join(branches) + ")", [text for _ in branches]
 
-    def _ranked(self, parsed: ParsedQuery, where: str, params: list[Any], limit: int, offset: int) -> list[Any]:
+    def _page(
+        self, parsed: ParsedQuery, filters: list[str], params: list[Any], sort: str, limit: int, offset: int
+    ) -> list[Any]:
         columns = ", ".join(f"d.{c}" for c in HIT_COLUMNS)
-        tsquery, tsparams = self._tsquery_cases(parsed)
+        where, all_params = list(filters), list(params)
+        if parsed.required:
+            match, match_params = self._match(parsed)
+            where, all_params = [match, *where], [*match_params, *all_params]
+        clause = " AND ".join(where) or "TRUE"
+        if sort == "relevance":
+            tsquery, tsparams = self._tsquery_cases(parsed)
+            order, order_params = f"ts_rank_cd(d.tsv, {tsquery}) DESC, d.sort_time DESC", tsparams
+        else:
+            order, order_params = "d.sort_time DESC, d.article_id", []
         return self.db.query(
-            f"SELECT {columns} FROM search_docs d WHERE {where} "
-            f"ORDER BY ts_rank_cd(d.tsv, {tsquery}) DESC, d.sort_time DESC LIMIT ? OFFSET ?",
-            [*params, *tsparams, limit, offset],
+            f"SELECT {columns} FROM search_docs d WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*all_params, *order_params, limit, offset],
         )

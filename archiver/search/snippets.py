@@ -6,14 +6,17 @@ query's), so the snippet is the text as archived, diacritics and all, and no HTM
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from archiver.search.normalize import stem_key, tokens, words
 from archiver.search.query import Highlight
 
 WINDOW = 36  # words in a snippet
 
 
-def _keys(word: str) -> set[str]:
-    return {stem_key(token) for token in tokens(word)} or {stem_key(word)}
+@lru_cache(maxsize=65536)
+def _keys(word: str) -> frozenset[str]:
+    return frozenset(stem_key(token) for token in tokens(word)) or frozenset({stem_key(word)})
 
 
 def marks(text: str, wanted: set[str]) -> list[Highlight]:
@@ -31,12 +34,12 @@ def snippet(text: str, wanted: set[str], window: int = WINDOW) -> tuple[str, tup
     hits = [i for i, m in enumerate(places) if wanted and _keys(m.group()) & wanted]
     first = 0
     if hits:
-        best = -1
-        for i in hits:  # the window starting a little before each hit; keep the one holding most hits
-            start = max(0, i - 4)
-            count = sum(1 for j in hits if start <= j < start + window)
-            if count > best:
-                best, first = count, start
+        best, low = 0, 0
+        for high, place in enumerate(hits):  # the window starting a little before the hit that gathers most
+            while hits[low] < place - window + 5:
+                low += 1
+            if high - low + 1 > best:
+                best, first = high - low + 1, max(0, hits[low] - 4)
     last = min(len(places), first + window) - 1
     begin, end = places[first].start(), places[last].end()
     prefix = "… " if first > 0 else ""
