@@ -6,12 +6,17 @@ English words and leaves Arabic ones as they are. Relevance is BM25 with the tit
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from archiver.search.columns import Columns
 from archiver.search.documents import DOC_COLUMNS, Document
 from archiver.search.index import HIT_COLUMNS, SearchIndex
-from archiver.search.query import ParsedQuery
+from archiver.search.query import ParsedQuery, SearchQuery
 
 SCHEMA_VERSION = "2"
 TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -39,6 +44,8 @@ COLUMNS = tuple(c for c in DOC_COLUMNS if c != "body")
 class SqliteSearchIndex(SearchIndex):
     backend = "sqlite-fts5"
 
+    _columns: Columns | None = None
+
     def create(self) -> None:
         if self.db.has_table("search_fts") and self._meta("schema") == SCHEMA_VERSION:
             return
@@ -50,6 +57,7 @@ class SqliteSearchIndex(SearchIndex):
             self._set_meta("schema", SCHEMA_VERSION)
 
     def _upsert(self, docs: Sequence[Document]) -> None:
+        self._bump()
         names = ", ".join(COLUMNS)
         marks = ", ".join("?" for _ in COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "article_id")
@@ -71,13 +79,69 @@ class SqliteSearchIndex(SearchIndex):
                 "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)", (row[0], doc.title_norm, doc.body_norm)
             )
 
+    def _bump(self) -> None:
+        self._set_meta("generation", secrets.token_hex(8))  # readers in any process reload their columns
+
     def _clear(self) -> None:
+        self._bump()
         self.db.execute("DELETE FROM search_fts")
         self.db.execute("DELETE FROM search_docs")
         self.db.execute("DELETE FROM search_body")
 
     def _match(self, parsed: ParsedQuery) -> tuple[str, list[Any]]:
         return "d.doc_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)", [parsed.fts5()]
+
+    def _columns_now(self) -> Columns:
+        generation = self._meta("generation") or ""
+        if self._columns is None or self._columns.generation != generation:
+            self._columns = Columns.load(self.db, generation)
+        return self._columns
+
+    def _fast(
+        self, parsed: ParsedQuery, query: SearchQuery, sort: str, limit: int, offset: int
+    ) -> tuple[dict[str, int], dict[str, int], int, list[Any]] | None:
+        if query.section or query.author:
+            return None  # rare filters: SQL
+        # A write landing between the two reads is harmless: ids the columns do not know yet are left out
+        # until the next search, which reloads them.
+        columns = self._columns_now()
+        found: list[Any] = []
+        if parsed.required:
+            found = self.db.query("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [parsed.fts5()])
+            ids = columns.select(np.fromiter((row[0] for row in found), dtype=np.int64, count=len(found)), query)
+        else:
+            ids = columns.select(columns.all_ids(), query)
+        sites, months = columns.facets(ids)
+        total = int(len(ids))
+        if total <= offset:
+            return sites, months, total, []
+        if sort == "date":
+            order = columns.by_date(ids, limit, offset)
+        elif len(ids) == len(found):  # no filter took anything away
+            order = [row[0] for row in self._ranked_ids(parsed, [], [], limit, offset)]
+        else:
+            candidates = np.sort(ids)[::-1][:RANKED]
+            order = [
+                row[0]
+                for row in self.db.query(
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH ? "
+                    "AND rowid IN (SELECT value FROM json_each(?)) ORDER BY rank, rowid DESC LIMIT ? OFFSET ?",
+                    [parsed.fts5(), json.dumps([int(i) for i in candidates]), limit, offset],
+                )
+            ]
+        return sites, months, total, self._rows(order)
+
+    def _ranked_ids(
+        self, parsed: ParsedQuery, filters: list[str], params: list[Any], limit: int, offset: int
+    ) -> list[Any]:
+        join = "JOIN search_docs d ON d.doc_id = f.rowid " if filters else ""
+        condition = "".join(f" AND {f}" for f in filters)
+        return self.db.query(
+            f"SELECT id FROM (SELECT f.rowid AS id, f.rank AS score FROM search_fts f {join}"
+            f"WHERE search_fts MATCH ?{condition} ORDER BY f.rowid DESC LIMIT {RANKED}) "
+            "ORDER BY score, id DESC LIMIT ? OFFSET ?",
+            [parsed.fts5(), *params, limit, offset],
+        )
 
     def _facet_rows(self, parsed: ParsedQuery, filters: list[str], params: list[Any]) -> list[Any]:
         if not parsed.required:
@@ -95,14 +159,7 @@ class SqliteSearchIndex(SearchIndex):
     ) -> list[Any]:
         # Pick the page's ids first, carrying nothing but ids through the sort, then read those rows.
         if sort == "relevance":
-            join = "JOIN search_docs d ON d.doc_id = f.rowid " if filters else ""
-            condition = "".join(f" AND {f}" for f in filters)
-            ids = self.db.query(
-                f"SELECT id FROM (SELECT f.rowid AS id, f.rank AS score FROM search_fts f {join}"
-                f"WHERE search_fts MATCH ?{condition} ORDER BY f.rowid DESC LIMIT {RANKED}) "
-                "ORDER BY score, id DESC LIMIT ? OFFSET ?",
-                [parsed.fts5(), *params, limit, offset],
-            )
+            ids = self._ranked_ids(parsed, filters, params, limit, offset)
         else:
             where = list(filters)
             all_params = list(params)
@@ -115,7 +172,9 @@ class SqliteSearchIndex(SearchIndex):
                 "LIMIT ? OFFSET ?",
                 [*all_params, limit, offset],
             )
-        order = [row[0] for row in ids]
+        return self._rows([row[0] for row in ids])
+
+    def _rows(self, order: list[int]) -> list[Any]:
         if not order:
             return []
         columns = ", ".join("b.body" if c == "body" else f"d.{c}" for c in HIT_COLUMNS)
