@@ -162,7 +162,7 @@ def test_the_scheduler_refuses_a_mistyped_setting_before_it_starts_crawls(tmp_pa
 
 
 def test_settings_scrapy_reads_as_numbers_still_pass(tmp_path: Path) -> None:
-    from archiver.crawl.settings_check import check_overrides
+    from archiver.crawl.run.settings_check import check_overrides
 
     check_overrides({"DOWNLOAD_TIMEOUT": "2.5", "ROBOTSTXT_OBEY": "False", "CONCURRENT_REQUESTS": "4", "X_NEW": "?"})
 

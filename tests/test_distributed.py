@@ -22,8 +22,8 @@ import pytest
 import redis
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.crawl.recovery import recover_spool
-from archiver.spool import Spool
+from archiver.crawl.archive.recovery import recover_spool
+from archiver.crawl.archive.spool import Spool
 from archiver.store import open_store
 from tests.conftest import ROOT, CrawledArchive, archiver, crawl_args
 from tests.fixtureweb.numbered import article_number, numbered_article, numbered_site

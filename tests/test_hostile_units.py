@@ -12,9 +12,9 @@ import pytest
 
 from archiver import extract
 from archiver.bounded import decode_body, inflate
-from archiver.crawl.limits import limit_lines
-from archiver.crawl.links import LinkLimits, resolve_link
-from archiver.crawl.netsafety import check_start_url, named_addresses, refusal
+from archiver.crawl.discovery.limits import limit_lines
+from archiver.crawl.discovery.links import LinkLimits, resolve_link
+from archiver.crawl.politeness.netsafety import check_start_url, named_addresses, refusal
 from archiver.errors import ConfigError
 from archiver.extraction.jsonld import nesting_depth
 from tests.hostile.server import _bomb, article, deep_jsonld
@@ -139,7 +139,7 @@ def test_named_addresses_and_start_url_check() -> None:
 
 
 def _tap(max_bytes: int, max_count: int) -> Any:
-    from archiver.crawl.wiretap import HeaderLimits, _TappingProtocol
+    from archiver.crawl.capture.wiretap import HeaderLimits, _TappingProtocol
 
     protocol = _TappingProtocol(lambda p: None)  # type: ignore[no-untyped-call]
     protocol._limits = HeaderLimits(max_bytes, max_count)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.crawl.progress import CrawlProgress
+from archiver.crawl.archive.progress import CrawlProgress
 from archiver.ops.jsonlog import JsonLogFormatter
 from tests.conftest import archiver, crawl_args
 from tests.fixtureweb.numbered import slow_site
@@ -71,13 +71,15 @@ def test_a_terminal_gets_one_line_rewritten_in_place() -> None:
 
 def test_without_a_terminal_each_report_is_a_log_record_with_fields(caplog: pytest.LogCaptureFixture) -> None:
     progress = CrawlProgress(1.0, lambda: {"item_scraped_count": 4}, lambda: 0, clock=Clock())
-    with caplog.at_level(logging.INFO, logger="archiver.crawl.progress"):
+    with caplog.at_level(logging.INFO, logger="archiver.crawl.archive.progress"):
         progress.report(final=True)
     (record,) = caplog.records
     assert record.getMessage().startswith("progress: 0 pages, 4 articles")
     assert record.fields["event"] == "progress_final" and record.fields["articles"] == 4  # type: ignore[attr-defined]
     line = json.loads(JsonLogFormatter().format(record))
-    assert set(line) >= PROGRESS_FIELDS and line["level"] == "INFO" and line["logger"] == "archiver.crawl.progress"
+    assert (
+        set(line) >= PROGRESS_FIELDS and line["level"] == "INFO" and line["logger"] == "archiver.crawl.archive.progress"
+    )
 
 
 def test_json_log_lines_carry_exceptions_and_stay_one_line() -> None:

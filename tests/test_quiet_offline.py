@@ -99,7 +99,9 @@ def test_an_unreachable_site_is_one_line_per_event_not_a_traceback(tmp_path: Pat
     assert run.returncode == 1, run.stderr  # captured nothing: exit 1 with the reason (issue 10 item 16)
     assert "unreachable" in run.stderr.strip().splitlines()[-1]
     assert "Traceback" not in run.stderr and " ERROR " not in run.stderr, run.stderr
-    assert re.search(r"WARNING archiver\.crawl\.robots: robots\.txt for 127\.0\.0\.1:\d+ unreachable", run.stderr)
+    assert re.search(
+        r"WARNING archiver\.crawl\.politeness\.robots: robots\.txt for 127\.0\.0\.1:\d+ unreachable", run.stderr
+    )
 
 
 def test_scrapy_crawl_news_runs_the_archiving_crawl(web: FixtureWeb, tmp_path: Path) -> None:

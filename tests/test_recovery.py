@@ -85,8 +85,8 @@ def test_sigkill_halfway_then_next_run_recovers_everything(tmp_path: Path) -> No
 
 def test_recovery_leaves_the_closed_warcs_of_a_running_crawl(tmp_path: Path) -> None:
     """Several crawls (workers of a shared crawl) can share one spool: a live crawl uploads its own files."""
-    from archiver.crawl.recovery import recover_spool
-    from archiver.spool import Spool
+    from archiver.crawl.archive.recovery import recover_spool
+    from archiver.crawl.archive.spool import Spool
     from archiver.warc import records
     from archiver.warc.writer import WarcFile
 

@@ -184,8 +184,8 @@ def test_the_same_crawl_id_twice_is_refused_and_wedges_nothing(tmp_path: Path) -
 
 def test_recovery_sets_a_bad_spool_entry_aside_and_goes_on(tmp_path: Path) -> None:
     """A closed WARC whose index key is taken by different bytes (what a reused crawl id left) blocks nothing."""
-    from archiver.crawl.recovery import recover_spool
-    from archiver.spool import Spool
+    from archiver.crawl.archive.recovery import recover_spool
+    from archiver.crawl.archive.spool import Spool
     from archiver.store.local import LocalStore
     from archiver.warc import records
     from archiver.warc.writer import WarcFile

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.crawl.politeness import parse_retry_after
-from archiver.crawl.robots import robots_status_answer
+from archiver.crawl.politeness.delays import parse_retry_after
+from archiver.crawl.politeness.robots import robots_status_answer
 from archiver.urls import TrapGuard, normalize_url, origin_of
 from archiver.warc.http import dechunk, skip_interim, split_message
 

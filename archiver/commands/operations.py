@@ -1,4 +1,4 @@
-"""`schedule`, `crawls`, `health`, `worker`: the archivist's commands (library: archiver/ops/, crawl/worker.py)."""
+"""`schedule`, `crawls`, `health`, `worker`: archivist commands (library: archiver/ops/, archiver/distributed/)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from archiver.store import open_store
 
     if args.action == "run":  # every crawl it starts would refuse a mistyped --set: say so once, now
-        from archiver.crawl.settings_check import check_overrides
+        from archiver.crawl.run.settings_check import check_overrides
 
         check_overrides(parse_set(args.set))
     store = open_store(args.store)
@@ -82,7 +82,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
-    from archiver.crawl.worker import JobWorker, WorkerConfig
+    from archiver.distributed.worker import JobWorker, WorkerConfig
 
     config = WorkerConfig(args.frontier, args.store, args.catalog, max_jobs=args.max_jobs, poll=args.poll)
     worker = JobWorker(config)

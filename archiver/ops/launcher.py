@@ -8,13 +8,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from archiver.crawl.run.supervisor import crawl_command, start_crawl
+
 
 @dataclass
 class SubprocessLauncher:
     """`launcher(site, crawl_id)` starts `python -m archiver.cli crawl SITE --crawl-id ID --store STORE ...`.
 
-    Each crawl gets its own session, so a Ctrl-C in the scheduler's terminal reaches the scheduler only, and the
-    scheduler decides how its crawls stop. Their output goes where the scheduler's goes."""
+    Started by the crawl supervisor (archiver/crawl/run/supervisor.py): own session, output where ours goes."""
 
     store: str
     catalog: str | None = None
@@ -22,13 +23,16 @@ class SubprocessLauncher:
     extra_args: Sequence[str] = field(default_factory=tuple)
     python: str = sys.executable
 
-    def command(self, site: str, crawl_id: str) -> list[str]:
-        command = [self.python, "-m", "archiver.cli", "crawl", site, "--crawl-id", crawl_id, "--store", self.store]
+    def crawl_args(self, site: str, crawl_id: str) -> list[str]:
+        args = [site, "--crawl-id", crawl_id, "--store", self.store]
         if self.catalog:
-            command += ["--catalog", self.catalog]
+            args += ["--catalog", self.catalog]
         if self.frontier:
-            command += ["--frontier", self.frontier]
-        return [*command, *self.extra_args]
+            args += ["--frontier", self.frontier]
+        return [*args, *self.extra_args]
+
+    def command(self, site: str, crawl_id: str) -> list[str]:
+        return crawl_command(self.crawl_args(site, crawl_id), self.python)
 
     def __call__(self, site: str, crawl_id: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(self.command(site, crawl_id), start_new_session=True)
+        return start_crawl(self.crawl_args(site, crawl_id), self.python)

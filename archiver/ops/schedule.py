@@ -17,16 +17,16 @@ import os
 import secrets
 import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from croniter import croniter
 
+from archiver.crawl.run.supervisor import CrawlHandle, stop_crawls
 from archiver.errors import ConfigError
 from archiver.ops.schedule_state import ScheduleState
+from archiver.profile_validation import cron_problem
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +34,6 @@ DEFAULT_LOCK_TTL = timedelta(minutes=5)
 DEFAULT_INTERVAL = 30.0  # seconds between ticks; far below the lock TTL, so heartbeats keep locks fresh
 DEFAULT_GRACE = 75.0  # seconds a stopping crawl gets to finish in-flight requests and write its manifest
 HEARTBEAT_WHILE_STOPPING = 30.0
-
-
-class CrawlHandle(Protocol):
-    """A started crawl (`subprocess.Popen` is one)."""
-
-    def poll(self) -> int | None: ...
-
-    def terminate(self) -> None: ...
-
-    def kill(self) -> None: ...
 
 
 Launcher = Callable[[str, str], CrawlHandle]  # (site, crawl_id) -> a started crawl
@@ -60,8 +50,8 @@ def next_after(cron: str, moment: datetime) -> datetime:
 
 
 def check_cron(site: str, cron: str) -> str:
-    if not croniter.is_valid(cron):
-        raise ConfigError(f"site {site}: schedule {cron!r} is not a cron expression; fix it in its profile")
+    if problem := cron_problem(cron):
+        raise ConfigError(f"site {site}: schedule {problem}; fix it in its profile")
     return cron
 
 
@@ -229,24 +219,18 @@ class Scheduler:
         after `grace` seconds (the next crawl on the store recovers a killed crawl's spool). Then record how each
         ended and release the locks. Stopping the crawls never waits on the database."""
         self._stop.set()
+        terminated = {site for site, crawl in self.running.items() if crawl.stopping is not None}
         for crawl in self.running.values():
-            if crawl.stopping is None:
-                crawl.stopping = "scheduler shut down"
-                crawl.handle.terminate()
-        deadline = time.monotonic() + grace
-        last_beat = time.monotonic()
-        while any(crawl.handle.poll() is None for crawl in self.running.values()) and time.monotonic() < deadline:
-            time.sleep(0.2)
-            if time.monotonic() - last_beat > HEARTBEAT_WHILE_STOPPING:
-                last_beat = time.monotonic()  # a long --grace must not let the locks expire under running crawls
-                self._heartbeat_all()
-        killed = set()
-        for crawl in self.running.values():
-            if crawl.handle.poll() is None:
-                logger.warning("crawl %s of %s did not stop within %gs; killing it", crawl.crawl_id, crawl.site, grace)
-                crawl.handle.kill()
-                _wait(crawl.handle, 10.0)
-                killed.add(crawl.site)
+            crawl.stopping = crawl.stopping or "scheduler shut down"
+        handles = {site: crawl.handle for site, crawl in self.running.items()}
+        killed = stop_crawls(
+            handles,
+            grace,
+            terminated=terminated,
+            describe=lambda site: f"crawl {self.running[site].crawl_id} of {site}",
+            while_waiting=self._heartbeat_all,  # a long --grace must not let the locks expire under running crawls
+            every=HEARTBEAT_WHILE_STOPPING,
+        )
         report = TickReport()
         for crawl in list(self.running.values()):
             code = crawl.handle.poll()
@@ -262,10 +246,3 @@ class Scheduler:
                 self.state.heartbeat(site, self.owner, self.now(), self.lock_ttl)
         except Exception:  # noqa: BLE001 - stopping anyway; the locks expire on their own
             logger.exception("could not extend the schedule locks")
-
-
-def _wait(handle: CrawlHandle, seconds: float) -> int | None:
-    deadline = time.monotonic() + seconds
-    while (code := handle.poll()) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return code

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.crawl.settings import USER_AGENT
+from archiver.crawl.run.settings import USER_AGENT
 from archiver.errors import ArchiverError, ConfigError
 from archiver.extraction.profile_check import LAYER_FIELDS, Extraction, check_page
 from archiver.extraction.rules import SelectorMatch
@@ -58,10 +58,10 @@ def check_site_page(site_id: str, url: str | None = None, file: str | None = Non
             body = Path(file).read_bytes() if file != "-" else _stdin()
         except OSError as exc:
             raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
-        return PageCheck(site_id, page_url, file, check_page(body, page_url))
+        return PageCheck(site_id, page_url, file, check_page(body, page_url, None, profile))
     body, headers, final_url = fetch_page(page_url)
     _same_site(profile, final_url)
-    return PageCheck(site_id, final_url, "fetched", check_page(body, final_url, headers))
+    return PageCheck(site_id, final_url, "fetched", check_page(body, final_url, headers, profile))
 
 
 def _stdin() -> bytes:

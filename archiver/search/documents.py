@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archiver.search.normalize import normalize
+from archiver.store.layout import article_id_of, site_of
 
 DOC_COLUMNS = (
     "article_id",
@@ -72,13 +73,12 @@ def document(article: dict[str, Any], article_key: str, captured_at: str) -> Doc
     section = article.get("section") if isinstance(article.get("section"), str) else None
     title = str(article.get("title") or "")
     body = str(article.get("body") or "")
-    parts = article_key.split("/")
     return Document(
-        article_id=str(article.get("id") or (parts[2] if len(parts) == 4 else article_key)),
+        article_id=str(article.get("id") or article_id_of(article_key) or article_key),
         article_key=article_key,
         captured_at=captured_at,
         url=str(article.get("url") or ""),
-        site=str(article.get("site") or (parts[1] if len(parts) > 1 else "")),
+        site=str(article.get("site") or site_of(article_key) or ""),
         title=title,
         published_at=published,
         day=day,

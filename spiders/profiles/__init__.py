@@ -9,7 +9,7 @@ from archiver.urls import origin_of
 
 
 def targets_for_sites(site_ids: list[str]) -> list[Any]:
-    from spiders.news import CrawlTarget
+    from archiver.crawl.discovery.spider import CrawlTarget
 
     targets = []
     for site_id in site_ids:
