@@ -18,7 +18,8 @@ from archiver.search.documents import document
 from archiver.search.normalize import normalize
 from archiver.search.pg_index import PostgresSearchIndex
 from archiver.search.sqlite_index import SqliteSearchIndex
-from tests.conftest import CrawledArchive, archiver
+from tests.conftest import CrawledArchive, archiver, crawl_args
+from tests.fixtureweb.server import FixtureWeb
 
 NORMALISATION = [
     ("أحمد", "احمد"),  # hamza above
@@ -224,3 +225,12 @@ def test_postgresql_mode_follows_the_store(crawled: CrawledArchive, postgres_cat
     assert json.loads(run.stdout)["total"] >= 1
     with Database(postgres_catalog) as db:
         assert db.one("SELECT COUNT(*) FROM search_docs") == (len(_stored_articles(crawled.store)),)
+
+
+def test_an_index_that_cannot_be_written_does_not_fail_the_crawl(web: FixtureWeb, tmp_path: Path) -> None:
+    (tmp_path / ".catalog" / "catalog.search.sqlite").mkdir(parents=True)  # a directory where the file should be
+    site = next(iter(web.sites.values()))
+    run = archiver(*crawl_args(f"{site.origin}/", store=str(tmp_path)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "search index not updated" in run.stderr and "archiver reindex" in run.stderr
+    assert _stored_articles(tmp_path)

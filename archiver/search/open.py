@@ -7,7 +7,6 @@ from pathlib import Path
 
 from archiver.catalog.catalog import Catalog
 from archiver.catalog.db import CatalogDamagedError, Database, set_aside
-from archiver.errors import ArchiverError
 from archiver.search.index import SearchIndex
 from archiver.store import Store
 
@@ -66,6 +65,6 @@ def update_search(catalog: Catalog) -> int:
         finally:
             if index.db is not catalog.db:
                 index.db.close()
-    except (ArchiverError, OSError, ValueError) as exc:
-        log.warning("search index not updated (%s): run `archiver reindex`", exc)
+    except Exception as exc:  # any database error: the crawl's articles are archived whatever the index says
+        log.warning("search index not updated (%s: %s): run `archiver reindex`", type(exc).__name__, exc)
         return 0
