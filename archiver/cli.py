@@ -20,6 +20,7 @@ from archiver.commands.operations import add_ops_commands, add_worker_command
 from archiver.commands.release import add_release_commands
 from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
+from archiver.commands.search import add_search_command
 from archiver.commands.sites import add_sites_command
 from archiver.errors import ArchiverError
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_replay_command(sub)
     add_custody_commands(sub)
     add_release_commands(sub)
+    add_search_command(sub)
     add_extract_command(sub)
     return parser
 

@@ -22,6 +22,7 @@ from archiver.crawl.run.settings_check import check_overrides
 from archiver.custody.record import record_crawl
 from archiver.errors import ConfigError
 from archiver.identifiers import site_id_problem
+from archiver.search.open import update_search
 from archiver.sites import site_id_for_url
 from archiver.store import Store, open_store
 from archiver.store.layout import manifest_key, site_articles_prefix
@@ -207,6 +208,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     manifest = archive.close(utcnow(), extra)
     record_crawl(store, manifest)
     catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
+    update_search(catalog)  # and its articles are found by search
     catalog.close()
     return CrawlResult(
         crawl_id,
