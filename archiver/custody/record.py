@@ -16,6 +16,7 @@ from archiver.custody.log import Item, StoredLine, append
 from archiver.errors import ArchiverError
 from archiver.store import Store
 from archiver.store.base import sha256_file
+from archiver.store.layout import CRAWLS_PREFIX, is_manifest_key, is_warc_key
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def record_crawl(store: Store, manifest_key: str) -> StoredLine | None:
     outputs += [
         Item(str(entry["key"]), str(entry["sha256"]))
         for entry in objects
-        if str(entry.get("key", "")).startswith("warc/") and entry.get("sha256")
+        if is_warc_key(str(entry.get("key", ""))) and entry.get("sha256")
     ]
     return try_append(store, "crawl", [], outputs)
 
@@ -90,7 +91,7 @@ def record_verify(store: Store, report_lines: list[str], intact: bool) -> Stored
 
 def record_reindex(store: Store) -> StoredLine | None:
     """A reindex reads every crawl manifest (and the CDXJ indexes they list): its inputs are the manifests."""
-    inputs = [stored_item(store, info.key) for info in store.list("crawls/") if info.key.endswith("/manifest.json")]
+    inputs = [stored_item(store, info.key) for info in store.list(CRAWLS_PREFIX) if is_manifest_key(info.key)]
     return try_append(store, "reindex", inputs, [])
 
 
