@@ -108,8 +108,10 @@ class StoreWriter:
             result = put_claim(self.store, claim_key, body)
         except ObjectExistsError:
             with self.store.open(claim_key) as handle:
-                holder, _, holder_crawl = handle.read().decode("utf-8").strip().partition("\n")
-            if self.store.exists(holder) or not self.store.exists(manifest_key(holder_crawl.strip() or "-")):
+                holder, _, holder_crawl = handle.read().decode("utf-8", "replace").strip().partition("\n")
+            if not holder_crawl.strip():
+                return article_key  # a marker a crash left empty or short holds nothing: our version is stored
+            if self.store.exists(holder) or not self.store.exists(manifest_key(holder_crawl.strip())):
                 return holder  # stored, or still on its way from a running (or not yet recovered) crawl
             return article_key
         self.journal(result, "claim")
