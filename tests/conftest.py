@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +127,34 @@ def postgres_catalog() -> Iterator[str]:
             yield f"postgresql://postgres@127.0.0.1:5432/{name}"
         finally:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def served_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The web app (`archiver serve`) over a crawled and recrawled fixture archive, once per run."""
+    from tests.webapp import served_archive as serve
+
+    with serve(tmp_path_factory.mktemp("webapp")) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test session (Debian's package, driven by Playwright; no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],  # fmt: skip
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

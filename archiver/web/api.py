@@ -60,10 +60,6 @@ def date_param(request: Request, name: str) -> str | None:
 
 def run_search(request: Request) -> dict[str, Any]:
     """`/api/search`: the search index of archiver/search/ (the same as `archiver search --format json`)."""
-    try:
-        from archiver.search import SearchQuery, open_search  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ApiError(503, "the search index is not installed in this build") from None
     q = request.query_params.get("q", "").strip()
     sort = request.query_params.get("sort", "relevance")
     if sort not in ("relevance", "date"):
@@ -77,11 +73,16 @@ def run_search(request: Request) -> dict[str, Any]:
     language = request.query_params.get("language") or None
     if language not in (None, "ar", "en"):
         raise ApiError(400, f"language={language!r}: use ar or en")
+    date_from, date_to = date_param(request, "from"), date_param(request, "to")
+    try:
+        from archiver.search import SearchQuery, open_search  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise ApiError(503, "the search index is not installed in this build") from None
     query = SearchQuery(
         q,
         sites=tuple(request.query_params.getlist("site")),
-        date_from=date_param(request, "from"),
-        date_to=date_param(request, "to"),
+        date_from=date_from,
+        date_to=date_to,
         language=language,
         section=request.query_params.get("section") or None,
         author=request.query_params.get("author") or None,

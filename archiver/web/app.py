@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -71,7 +72,7 @@ def create_app(config: WebConfig) -> Any:
         Route("/api/crawls", api.api_crawls_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={Exception: _on_error})
+    app = Starlette(routes=routes, exception_handlers={Exception: _on_error, HTTPException: _on_http})
     app.state.source = ArchiveSource(config.store, config.catalog)
     app.state.templates = _templates()
     app.state.replay_origin = config.replay_origin
@@ -140,3 +141,11 @@ async def _on_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return _json(status, message)
     return pages.render(request, "error.html", {"message": message, "status": status}, status=status)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = "no such page" if exc.status_code == 404 else str(exc.detail)
+    if request.url.path.startswith("/api/"):
+        return _json(exc.status_code, message)
+    return pages.render(request, "error.html", {"message": message, "status": exc.status_code}, status=exc.status_code)

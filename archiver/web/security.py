@@ -4,7 +4,6 @@ validation of anything from a request that could name a store object."""
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 import time
 from collections import deque
@@ -90,11 +89,3 @@ def csrf_ok(cookie: str | None, field: str | None) -> bool:
     """Double-submit: the form's hidden field must equal the SameSite=Strict cookie, which another site can
     neither read nor send. Stateless, so any replica checks it."""
     return bool(cookie and field) and hmac.compare_digest(str(cookie), str(field))
-
-
-_ARTICLE_KEY = re.compile(r"^articles/[A-Za-z0-9._\-/]+\.json$")
-
-
-def valid_article_key(key: str) -> bool:
-    """An article key from a request: under articles/, no `..`, no absolute path, no odd characters."""
-    return bool(_ARTICLE_KEY.match(key)) and ".." not in key.split("/") and "//" not in key
