@@ -14,7 +14,7 @@ PYWB_S3_STAMP := $(PYWB_VENV)/.installed-boto3
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: install test lint typecheck demo run bench bench-install bench-extraction clean
+.PHONY: install test lint typecheck demo serve run bench bench-install bench-extraction clean
 
 install: $(STAMP) $(PYWB_STAMP) $(PYWB_S3_STAMP)
 
@@ -47,6 +47,11 @@ test: install lint typecheck
 
 demo: install
 	$(BIN)/python -m tests.fixtureweb.demo
+
+# The web app over the demo archive (`make demo` fills ./archive); it prints the address to open.
+serve: install
+	@test -d archive || { echo "make serve: no ./archive yet; run make demo first" >&2; exit 2; }
+	$(BIN)/archiver serve --store archive
 
 run: install
 	$(BIN)/archiver crawl $$($(BIN)/archiver sites list | cut -d' ' -f1)

@@ -29,7 +29,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"serving {store.uri} at {app_origin}/  (replay: {replay_origin}; Ctrl-C stops)", flush=True)
 
     try:
-        return serve(config, host=args.host, port=args.port, replay_port=args.replay_port, on_ready=ready)
+        origins = (os.environ.get("ARCHIVER_WEB_ORIGIN"), os.environ.get("ARCHIVER_REPLAY_ORIGIN"))
+        return serve(
+            config,
+            host=args.host,
+            port=args.port,
+            replay_port=args.replay_port,
+            on_ready=ready,
+            public_origins=origins,
+        )
     except KeyboardInterrupt:
         return 0
 

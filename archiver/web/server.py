@@ -42,7 +42,13 @@ def by_port(app: Any, replay: Any, replay_port: int) -> Any:
 
 
 def serve(
-    config: WebConfig, *, host: str, port: int, replay_port: int, on_ready: Callable[[str, str], None] | None = None
+    config: WebConfig,
+    *,
+    host: str,
+    port: int,
+    replay_port: int,
+    on_ready: Callable[[str, str], None] | None = None,
+    public_origins: tuple[str | None, str | None] = (None, None),
 ) -> int:
     """Serve until interrupted (SIGINT/SIGTERM stop uvicorn; pywb is stopped either way)."""
     import uvicorn
@@ -53,7 +59,9 @@ def serve(
     app_sock = bind(host, port)
     replay_sock = bind(host, replay_port if replay_port else (app_sock.getsockname()[1] + 1))
     app_port, replay_port = app_sock.getsockname()[1], replay_sock.getsockname()[1]
-    app_origin, replay_origin = f"http://{host}:{app_port}", f"http://{host}:{replay_port}"
+    # Behind a load balancer the browser sees other origins than the sockets': those go into the CSP and frames.
+    app_origin = public_origins[0] or f"http://{host}:{app_port}"
+    replay_origin = public_origins[1] or f"http://{host}:{replay_port}"
     config.replay_origin = replay_origin
     with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
         setup = prepare_replay(open_existing_store(config.store), Path(tmp), port=0, host="127.0.0.1")
