@@ -15,6 +15,7 @@ from archiver.commands.common import CATALOG_HELP, STORE_HELP, iso_date, parse_s
 from archiver.commands.operations import add_ops_commands, add_worker_command
 from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
+from archiver.commands.search import add_search_command
 from archiver.commands.web import add_web_commands
 from archiver.errors import ArchiverError, ConfigError
 
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_command(sub)
     add_replay_command(sub)
     add_web_commands(sub)
+    add_search_command(sub)
 
     ext = sub.add_parser("extract", help="extract article fields from a saved page")
     ext.add_argument("--url", required=True, help="the URL the page was fetched from")

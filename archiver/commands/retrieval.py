@@ -110,6 +110,12 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         f"catalog rebuilt from {store.uri}: {report.captures} captures from {report.index_files} WARC files "
         f"({report.warcs_indexed_on_the_fly} indexed from the WARC itself) in {report.seconds:.1f} s"
     )
+    from archiver.search import rebuild_search
+
+    documents, moved_index = rebuild_search(store, args.catalog)
+    if moved_index is not None:
+        print(f"archiver: the damaged search index was set aside as {moved_index}", file=sys.stderr)
+    print(f"search index rebuilt: {documents} articles")
     return 0
 
 
@@ -167,7 +173,7 @@ def add_retrieval_commands(sub: Any) -> None:
     )
     snap.set_defaults(handler=cmd_snapshot)
 
-    rei = sub.add_parser("reindex", help="rebuild the catalog from the store alone")
+    rei = sub.add_parser("reindex", help="rebuild the catalog and the search index from the store alone")
     rei.add_argument("--store", help=STORE_HELP)
     rei.add_argument("--catalog", help=CATALOG_HELP)
     rei.set_defaults(handler=cmd_reindex)

@@ -20,6 +20,7 @@ from archiver.crawl.settings import crawl_settings
 from archiver.crawl.settings_check import check_overrides
 from archiver.errors import ConfigError
 from archiver.identifiers import crawl_id_problem, site_id_problem
+from archiver.search.open import update_search
 from archiver.sites import site_id_for_url
 from archiver.spool import Spool
 from archiver.store import Store, open_store
@@ -222,6 +223,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         extra.update(shared.manifest_fields())  # `job` (the shared crawl id) and `worker` (this worker's token)
     manifest = archive.close(utcnow(), extra)
     catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
+    update_search(catalog)  # and its articles are found by search
     catalog.close()
     return CrawlResult(
         crawl_id,

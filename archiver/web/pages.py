@@ -29,8 +29,6 @@ from archiver.web.reader import (
 )
 from archiver.web.security import CSRF_COOKIE, new_csrf_token
 
-SENTINEL_START, SENTINEL_END = "\ue000", "\ue001"  # the search library's match markers (private use)
-
 
 def lang_of(request: Request) -> str:
     wanted = request.query_params.get("lang") or request.cookies.get("lang") or "ar"
@@ -59,39 +57,33 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
     return response
 
 
-def snippet_parts(snippet: str) -> list[tuple[bool, str]]:
-    """The snippet as (highlighted, text) runs, from the search library's private-use markers."""
+def marked_parts(text: str, spans: list[list[int]]) -> list[tuple[bool, str]]:
+    """`text` as (highlighted, run) pairs from the search library's [start, end) offsets; the template escapes
+    every run, so a match inside hostile text is still only text."""
     parts: list[tuple[bool, str]] = []
-    rest = snippet or ""
-    while rest:
-        start = rest.find(SENTINEL_START)
-        if start < 0:
-            parts.append((False, rest))
-            break
-        end = rest.find(SENTINEL_END, start)
-        end = len(rest) if end < 0 else end
-        if start:
-            parts.append((False, rest[:start]))
-        parts.append((True, rest[start + 1 : end]))
-        rest = rest[end + 1 :]
+    at = 0
+    for start, end in sorted((int(s), int(e)) for s, e in spans):
+        if start < at or end > len(text):
+            continue
+        if start > at:
+            parts.append((False, text[at:start]))
+        parts.append((True, text[start:end]))
+        at = end
+    if at < len(text):
+        parts.append((False, text[at:]))
     return parts
 
 
 async def search_page(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()
-    context: dict[str, Any] = {"q": q, "params": dict(request.query_params), "found": None, "unavailable": False}
+    context: dict[str, Any] = {"q": q, "params": dict(request.query_params), "found": None}
     if q:
-        try:
-            found = run_search(request)
-        except ApiError as exc:
-            if exc.status != 503:
-                raise
-            context["unavailable"] = True
-        else:
-            for hit in found["results"]:
-                hit["parts"] = snippet_parts(hit["snippet"])
-            context["found"] = found
-            context["month_bars"] = bars(found["facets"].get("month", {}))
+        found = run_search(request)
+        for hit in found["results"]:
+            hit["parts"] = marked_parts(hit["snippet"] or "", hit.get("highlights") or [])
+            hit["title_parts"] = marked_parts(hit["title"] or "", hit.get("title_highlights") or [])
+        context["found"] = found
+        context["month_bars"] = bars(found["facets"].get("month", {}))
     return render(request, "search.html", context)
 
 
@@ -187,8 +179,8 @@ async def dataset_download(request: Request) -> Response:
         raise ApiError(400, f"language={language!r}: use ar or en")
     selection = ExportFilter(
         sites=tuple(s for s in request.query_params.getlist("site") if s),
-        date_from=_as_date(date_param(request, "from")),
-        date_to=_as_date(date_param(request, "to")),
+        date_from=date_param(request, "from"),
+        date_to=date_param(request, "to"),
         languages=(language,) if language else (),
     )
     tmp = Path(tempfile.mkdtemp(prefix="archiver-dataset-"))
@@ -204,12 +196,6 @@ async def dataset_download(request: Request) -> Response:
         filename=f"libya-news-{fmt}.zip",
         background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
     )
-
-
-def _as_date(value: str | None) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value) if value else None
 
 
 async def lang_switch(request: Request) -> Response:
