@@ -189,3 +189,17 @@ def test_downloads_are_rate_limited_per_client(served_archive: ServedArchive) ->
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_search_answers_as_the_cli_and_normalises_arabic(served_archive: ServedArchive) -> None:
+    status, _, body = served_archive.get(f"/api/search?q={q('تاجيل')}")  # plain alef; the article has hamza
+    assert status == 200
+    answer = as_json(body)
+    cli = archiver("search", "تاجيل", "--format=json", f"--store={served_archive.store}", env=served_archive.env)
+    assert cli.returncode == 0, cli.stderr
+    assert answer == json.loads(cli.stdout)
+    assert answer["total"] == 1 and answer["results"][0]["url"] == served_archive.url(1)
+    assert set(answer["results"][0]) >= {"url", "site", "title", "published_at", "snippet", "article_key"}
+    assert answer["facets"]["site"] == {"webfix": 1} and answer["facets"]["month"] == {"2026-03": 1}
+    dated = as_json(served_archive.get(f"/api/search?q={q('مصراتة')}&from=2026-03-02&sort=date")[2])
+    assert served_archive.url(1) not in [r["url"] for r in dated["results"]]  # published 2026-03-01

@@ -42,6 +42,20 @@ def q(value: str) -> str:
     return quote(value, safe="")
 
 
+def test_a_plain_alef_search_finds_the_hamza_spelling(page: Any, served_archive: ServedArchive) -> None:
+    page.goto(served_archive.base + "/")
+    page.fill("input[name=q]", "تاجيل")
+    page.click("form.search button")
+    hits = page.locator("li.hit")
+    assert hits.count() == 1
+    assert hits.locator(".title").inner_text() == EDITED_TITLE
+    assert "تأجيل" in hits.locator(".title mark").all_inner_texts()
+    assert page.locator("svg.chart rect").count() == 1  # articles per month
+    shot(page, "search")
+    hits.locator(".title").click()
+    assert page.locator(".article-title").inner_text() == EDITED_TITLE
+
+
 def test_the_url_page_shows_both_versions_and_the_diff_marks_the_edit(page: Any, served_archive: ServedArchive) -> None:
     page.goto(f"{served_archive.base}/url")
     assert page.locator("html").get_attribute("dir") == "rtl" and page.locator("html").get_attribute("lang") == "ar"

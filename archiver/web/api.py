@@ -78,7 +78,7 @@ def run_search(request: Request) -> dict[str, Any]:
 
     query = SearchQuery(
         q,
-        sites=tuple(request.query_params.getlist("site")),
+        sites=tuple(s for s in request.query_params.getlist("site") if s.strip()),
         date_from=date_from,
         date_to=date_to,
         language=language,
