@@ -203,3 +203,29 @@ def test_search_answers_as_the_cli_and_normalises_arabic(served_archive: ServedA
     assert answer["facets"]["site"] == {"webfix": 1} and answer["facets"]["month"] == {"2026-03": 1}
     dated = as_json(served_archive.get(f"/api/search?q={q('مصراتة')}&from=2026-03-02&sort=date")[2])
     assert served_archive.url(1) not in [r["url"] for r in dated["results"]]  # published 2026-03-01
+
+
+def test_a_dataset_downloads_with_its_manifest_and_card(served_archive: ServedArchive) -> None:
+    import zipfile
+
+    status, headers, body = served_archive.get("/datasets/download?format=jsonl&site=webfix&language=ar")
+    assert status == 200 and headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        names = set(archive.namelist())
+        assert {"manifest.json", "README.md"} <= names
+        rows = [
+            json.loads(line) for name in names if name.endswith(".jsonl") for line in archive.read(name).splitlines()
+        ]
+    assert {row["url"] for row in rows} >= {served_archive.url(1), served_archive.url(6)}
+    assert served_archive.get("/datasets/download?format=xlsx")[0] == 400
+
+
+def test_archivist_pages_and_english(served_archive: ServedArchive) -> None:
+    health = served_archive.get("/health")[2].decode()
+    assert health.count("<rect") >= 2  # articles per crawl: two crawls of the one site (more once "crawl now" ran)
+    crawls = served_archive.get("/crawls")[2].decode()
+    assert crawls.count("<tr>") >= 3
+    sites = served_archive.get("/sites?lang=en")
+    page = sites[2].decode()
+    assert '<html lang="en" dir="ltr">' in page and "Crawl now" in page and "webfix" in page
+    assert '<html lang="ar" dir="rtl">' in served_archive.get("/sites")[2].decode()
