@@ -12,7 +12,12 @@ __all__ = ["SOFTWARE", "__version__", "extract"]
 
 
 def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Article fields (SPEC 'Article JSON', without `capture`) for one page; the same code the crawl uses."""
-    from archiver.extraction.article import extract_article
+    """Article fields (docs/formats.md, article JSON, without `capture`) for one page; the same code the crawl uses. The
+    convenience entry point: it looks up the registered profile for the URL's host (reading the profiles on first
+    use); `archiver.extraction` itself takes the profile as an argument and reads nothing."""
+    from urllib.parse import urlsplit
 
-    return extract_article(body, url, headers)
+    from archiver.extraction.article import extract_article
+    from archiver.sites import profile_for_host
+
+    return extract_article(body, url, headers, profile_for_host(urlsplit(url).hostname))

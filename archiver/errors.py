@@ -1,4 +1,4 @@
-"""Errors the library raises; the CLI maps each to one stderr line and an exit code (SPEC: 1, 2, 3)."""
+"""Errors the library raises; the CLI maps each to one stderr line and an exit code (docs/formats.md: 1, 2, 3)."""
 
 from __future__ import annotations
 

@@ -23,8 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from archiver.atomicfile import write_atomically
 from archiver.errors import ArchiverError, ConfigError, NotFoundError
 from archiver.store import Store
+from archiver.store.layout import CDXJ_PREFIX
 from archiver.store.local import LocalStore
 
 COLLECTION = "libya"
@@ -83,7 +85,7 @@ def _check_port(host: str, port: int) -> int:
 def _copy_indexes(store: Store, folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     copied = 0
-    for info in store.list("indexes/cdxj/"):
+    for info in store.list(CDXJ_PREFIX):
         name = info.key.rsplit("/", 1)[-1]
         with store.open(info.key) as source, (folder / name).open("wb") as target:
             shutil.copyfileobj(source, target)
@@ -111,7 +113,7 @@ def prepare_replay(store: Store, folder: Path, *, port: int, host: str = "127.0.
     port = _check_port(host, port)
     config = {"collections": {COLLECTION: {"index_paths": index_paths, "archive_paths": archive_paths}}}
     # JSON is YAML: no YAML library needed, and paths with any character stay quoted correctly.
-    (folder / "config.yaml").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    write_atomically(folder / "config.yaml", json.dumps(config, indent=2) + "\n")
     return ReplaySetup([str(wayback), "-p", str(port), "-b", host], folder, f"http://{host}:{port}")
 
 

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 from archiver.errors import ConfigError
 from archiver.identifiers import site_id_problem
+from archiver.profile_validation import SELECTOR_FIELDS, profile_problem
 
-SELECTOR_FIELDS = ("title", "subtitle", "authors", "published_at", "updated_at", "section", "tags", "body", "images")
+__all__ = ["SELECTOR_FIELDS", "SiteProfile", "get_profile", "profile_for_host", "profiles", "site_id_for_url"]
 
 
 @dataclass(frozen=True)
@@ -84,19 +85,22 @@ PROFILE_KEYS = frozenset(
 
 
 def _parse(name: str, text: str) -> dict[str, Any]:
+    """The TOML of one file with the checks a file needs on its own (an override file has only some fields; the
+    rest of the rules run on the merged profile in `_build`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"site profile {name} is not valid TOML: {exc}") from exc
-    if "id" in data and (problem := site_id_problem(data["id"])):
-        raise ConfigError(f"site profile {name}: id {data['id']!r} is not a valid site id: {problem}")
-    unknown = set(data.get("selectors", {})) - set(SELECTOR_FIELDS)
-    if unknown:
-        raise ConfigError(f"site profile {name}: unknown selector field(s) {sorted(unknown)}")
-    if strange := sorted(set(data) - PROFILE_KEYS):
-        raise ConfigError(f"site profile {name}: unknown field(s) {strange}")
     if "id" not in data:
-        raise ConfigError(f"site profile {name} lacks the field 'id'")
+        raise ConfigError(f"site profile {name}: id is required")
+    if problem := site_id_problem(data["id"]):
+        raise ConfigError(f"site profile {name}: id {data['id']!r} is not a valid site id: {problem}")
+    if strange := sorted(set(data) - PROFILE_KEYS):
+        raise ConfigError(
+            f"site profile {name}: {strange[0]} is not a profile field; use one of {sorted(PROFILE_KEYS)}"
+        )
+    if not isinstance(data.get("selectors", {}), dict):
+        raise ConfigError(f"site profile {name}: selectors must be a table of field = selector")
     return data
 
 
@@ -121,30 +125,25 @@ def _load(name: str, text: str) -> SiteProfile:
 
 
 def _build(name: str, data: dict[str, Any]) -> SiteProfile:
-    try:
-        profile = SiteProfile(
-            id=data["id"],
-            name=data["name"],
-            language=data["language"],
-            domains=tuple(data["domains"]),
-            start_urls=tuple(data["start_urls"]),
-            feeds=tuple(data.get("feeds", ())),
-            sitemaps=tuple(data.get("sitemaps", ())),
-            schedule=data.get("schedule", "0 */6 * * *"),
-            notes=data.get("notes", ""),
-            site_names=tuple(data.get("site_names", ())),
-            selectors=dict(data.get("selectors", {})),
-            boilerplate=tuple(data.get("boilerplate", ())),
-            article_urls=tuple(data.get("article_urls", ())),
-            aggregator=bool(data.get("aggregator", False)),
-        )
-    except KeyError as exc:
-        raise ConfigError(f"site profile {name} lacks the field {exc.args[0]!r}") from exc
-    try:
-        profile.boilerplate_patterns, profile.article_url_patterns  # noqa: B018 - compile now, fail early
-    except re.error as exc:
-        raise ConfigError(f"site profile {name}: bad regular expression: {exc}") from exc
-    return profile
+    if found := profile_problem(data):
+        field_name, problem = found
+        raise ConfigError(f"site profile {name}: {field_name} {problem}")
+    return SiteProfile(
+        id=data["id"],
+        name=data["name"],
+        language=data["language"],
+        domains=tuple(data["domains"]),
+        start_urls=tuple(data["start_urls"]),
+        feeds=tuple(data.get("feeds", ())),
+        sitemaps=tuple(data.get("sitemaps", ())),
+        schedule=data.get("schedule", "0 */6 * * *"),
+        notes=data.get("notes", ""),
+        site_names=tuple(data.get("site_names", ())),
+        selectors=dict(data.get("selectors", {})),
+        boilerplate=tuple(data.get("boilerplate", ())),
+        article_urls=tuple(data.get("article_urls", ())),
+        aggregator=bool(data.get("aggregator", False)),
+    )
 
 
 @cache

@@ -23,6 +23,7 @@ from typing import IO, Any
 from urllib.parse import quote, unquote
 
 from archiver.store import PutResult, Store
+from archiver.store.layout import crawl_id_of_warc
 from archiver.warc.members import complete_prefix_length
 
 WARC_CONTENT_TYPE = "application/warc"
@@ -121,7 +122,7 @@ class Spool:
             if path.suffix == ".lock" or path.name.startswith("."):
                 continue
             key = unquote(path.name)
-            crawl_id = key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
+            crawl_id = crawl_id_of_warc(key)
             if self.crawl_alive(crawl_id):
                 continue
             with path.open("r+b") as handle:

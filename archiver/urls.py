@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-# Query parameters that never change what a page says (SITES.md §7: Drupal quick tabs, WP cron, trackers, AMP).
+# Query parameters that never change what a page says (docs/sites.md: Drupal quick tabs, WP cron, trackers, AMP).
 IGNORED_QUERY_PARAMS = re.compile(
     r"^(utm_[a-z]+|fbclid|gclid|mc_[a-z]+|doing_wp_cron|amp|qt-[\w-]+|share|replytocom|output)$", re.I
 )

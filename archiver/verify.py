@@ -15,6 +15,14 @@ from typing import Any
 from archiver.errors import NotFoundError
 from archiver.store import Store
 from archiver.store.base import CHUNK
+from archiver.store.layout import (
+    CRAWLS_PREFIX,
+    crawl_id_of_warc,
+    is_article_key,
+    is_crawl_key,
+    is_manifest_key,
+    is_warc_key,
+)
 from archiver.warc.members import TruncatedMember, iter_members
 from archiver.warc.validate import parse_record, validate
 
@@ -40,8 +48,8 @@ def _sha256(store: Store, key: str) -> str:
 
 
 def _manifest_problems(store: Store, listed: dict[str, str]) -> Iterator[str]:
-    for info in store.list("crawls/"):
-        if not info.key.endswith("/manifest.json"):
+    for info in store.list(CRAWLS_PREFIX):
+        if not is_manifest_key(info.key):
             continue
         try:
             with store.open(info.key) as handle:
@@ -84,7 +92,8 @@ def _article_problems(store: Store, key: str, article: dict[str, Any]) -> Iterat
 def _promised_articles(store: Store, warc_keys: list[str]) -> Iterator[tuple[str, str]]:
     """(article key, WARC file) for every article a metadata record names, read from the WARC's CDXJ index (or the
     WARC itself when it has none)."""
-    from archiver.catalog.cdxj import cdxj_key, index_warc, parse_line
+    from archiver.catalog.cdxj import index_warc, parse_line
+    from archiver.store.layout import cdxj_key
 
     for warc_key in warc_keys:
         try:
@@ -134,14 +143,14 @@ def verify_store(store: Store, catalog_url: str | None = None) -> VerifyReport:
     present: set[str] = set()
     objects = articles = 0
     for info in store.list(""):
-        if info.key.startswith("crawls/"):
+        if is_crawl_key(info.key):
             continue
         objects += 1
         if info.key not in listed:
             problems.append(f"{info.key}: in the store but in no crawl manifest")
-        if info.key.endswith(".warc.gz"):
-            by_crawl[info.key.rsplit("/", 1)[-1].rsplit("-", 1)[0]].append(info.key)
-        elif info.key.startswith("articles/") and info.key.endswith(".json"):
+        if is_warc_key(info.key):
+            by_crawl[crawl_id_of_warc(info.key)].append(info.key)
+        elif is_article_key(info.key):
             articles += 1
             present.add(info.key)
             try:

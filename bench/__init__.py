@@ -1,1 +1,1 @@
-"""Benchmarks: measured side by side against the tool a user would otherwise pick; figures go into the README."""
+"""Benchmarks: measured side by side against the tool a user would otherwise pick; figures go into bench/README.md."""

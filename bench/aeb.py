@@ -66,7 +66,7 @@ def prf(counts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
 def ours(page: AebPage) -> str:
     from archiver.extraction.article import extract_article
 
-    return str(extract_article(page.body, page.url, None, use_profiles=False)["body"])
+    return str(extract_article(page.body, page.url, None)["body"])
 
 
 def trafilatura_body(page: AebPage) -> str:

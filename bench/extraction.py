@@ -33,7 +33,7 @@ def ours(case: Case) -> dict[str, Any]:
 
 
 def ours_generic(case: Case) -> dict[str, Any]:
-    return extract_article(case.body, case.url, case.headers, use_profiles=False)
+    return extract_article(case.body, case.url, case.headers)
 
 
 def theirs(case: Case) -> dict[str, Any]:

@@ -25,9 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from archiver.catalog.catalog import Catalog
-from archiver.catalog.cdxj import cdxj_key, index_warc, urlkey
-from archiver.retrieve import history, snapshot_article, snapshot_html
+from archiver.catalog.cdxj import index_warc, urlkey
+from archiver.retrieval.lookup import history, snapshot_article, snapshot_html
 from archiver.store import open_store
+from archiver.store.layout import cdxj_key, manifest_key
 from archiver.warc import records
 from archiver.warc.writer import WarcFile
 from bench.crawl_overhead import timed
@@ -120,7 +121,7 @@ def generate(root: Path, captures: int) -> list[str]:
                 index.parent.mkdir(parents=True, exist_ok=True)
                 index.write_bytes(b"".join(line + b"\n" for line in lines))
                 objects += [{"key": key, "kind": "warc"}, {"key": cdxj_key(key), "kind": "cdxj"}]
-        manifest = root / "crawls" / crawl_id / "manifest.json"
+        manifest = root / manifest_key(crawl_id)
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps({"crawl_id": crawl_id, "status": "complete", "objects": objects}))
     return urls

@@ -299,7 +299,8 @@ class NewsSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         page = parse_page(response.body, response.url, headers)
         try:
-            article, profile, selectors, layers = extract_with_evidence(page, headers)
+            found = profile_for_host(urlsplit(page.url).hostname)
+            article, profile, selectors, layers = extract_with_evidence(page, headers, found)
         except Exception:  # noqa: BLE001 - extraction must not cost the page its links (or the crawl its capture)
             logger.exception("extraction failed on %s; following its links", response.url)
             self.crawler.stats.inc_value("archiver/extraction_errors")
@@ -319,7 +320,7 @@ class NewsSpider(scrapy.Spider):
                 "selectors": selectors,
                 "layers": layers,
                 "capture": capture,
-                "fetched_at": datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00")),
+                "fetched_at": capture.fetched_at,
             }
         for feed in page.tree.xpath("//link[@rel='alternate'][@href]"):
             if (feed.get("type") or "").lower() not in FEED_TYPES:

@@ -66,7 +66,7 @@ def _started(proc: subprocess.Popen[bytes], workdir: Path, log: Any, env: dict[s
 
 
 def _stop(proc: subprocess.Popen[bytes], workdir: Path, log: Any) -> None:
-    # weed ignores SIGTERM (ARCHIVING-NOTES): kill the whole process group.
+    # weed ignores SIGTERM: kill the whole process group.
     with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)

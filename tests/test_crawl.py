@@ -76,11 +76,15 @@ def test_a_10mb_page_is_dropped_and_the_crawl_goes_on(crawled: CrawledArchive) -
 
 def test_crawl_delay_from_robots_is_honoured(crawled: CrawledArchive) -> None:
     times = sorted(t for t, path, _h in crawled.web["sahil"].times if path != "/robots.txt")
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    # Crawl-delay: 0.2. Requests are spaced when sent; arrival times jitter a little, so check the whole span.
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    # Crawl-delay: 0.2. The crawler spaces requests when it sends them; the server sees them when its thread gets
+    # to them, so on a loaded machine one late arrival shortens the gap after it (0.033 s was seen) while it
+    # lengthens the gap before it. No single gap is therefore a fact about politeness; the span of the whole
+    # crawl and the typical gap are: load only stretches the first and can shrink at most a few of the gaps.
+    # A crawler ignoring Crawl-delay sends its requests milliseconds apart and fails both.
     assert len(gaps) >= 10
     assert times[-1] - times[0] >= 0.2 * len(gaps) * 0.95
-    assert min(gaps) >= 0.1
+    assert gaps[len(gaps) // 2] >= 0.15
 
 
 def test_retry_after_is_honoured(crawled: CrawledArchive) -> None:

@@ -1,4 +1,4 @@
-"""archiver.extraction.dates: every date string of SITES.md section 4.2, every month name of section 4.1, the
+"""archiver.extraction.dates: every date string observed on Libyan outlets (docs/sites.md#dates-across-the-outlets), every month name, the
 Jamahiriya traps, Eastern digits, Hijri and death-era years, relative dates, AM/PM and zones, garbage.
 
 Expected values are written out here by hand (never derived from the module's own tables). Hijri-only dates
@@ -38,7 +38,7 @@ def assert_same(got: datetime | None, expected: datetime | None) -> None:
     assert (got, got.utcoffset()) == (expected, expected.utcoffset())
 
 
-# --- SITES.md 4.2 (and the dateline strings of section 1), exactly as observed. ------------------------------
+# --- Dates as observed on the outlets (and their datelines), exactly. ------------------------------
 OBSERVED = [
     ("القاهرة - بوابة الوسط الخميس 13 أغسطس 2020, 08:57 مساء", ly(2020, 8, 13, 20, 57)),
     ("Alwasat - Cairo Fri 06 Nov 2020, 09:01 PM", ly(2020, 11, 6, 21, 1)),
@@ -91,7 +91,7 @@ def test_observed_strings(text: str, expected: datetime | None) -> None:
     assert_same(parse_date(text, reference=REFERENCE), expected)
 
 
-# --- Month names, one literal table per column of SITES.md 4.1. ---------------------------------------------
+# --- Month names, one literal table per naming system. ---------------------------------------------
 STANDARD = [
     ("يناير", 1), ("فبراير", 2), ("مارس", 3), ("أبريل", 4), ("إبريل", 4), ("ابريل", 4), ("مايو", 5),
     ("يونيو", 6), ("يونية", 6), ("يوليو", 7), ("يولية", 7), ("أغسطس", 8), ("اغسطس", 8), ("سبتمبر", 9),
@@ -167,7 +167,7 @@ def test_hijri_months(name: str, expected: datetime) -> None:
     assert_same(find_date(f"السبت 1{name} 1445 هــ"), expected)
 
 
-# --- Traps (SITES.md 4.1 "Parser traps"). ------------------------------------------------------------------
+# --- Parser traps. ------------------------------------------------------------------
 TRAPS = [
     ("قال ناصر 2020 إن الاجتماع تأجل", None),
     ("انقطاع الماء عن 5 مناطق منذ 2020", None),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from archiver.catalog.cdxj import cdxj_key
-from archiver.url_variants import drop_tracking, lookup_variants
+from archiver.retrieval.url_variants import drop_tracking, lookup_variants
+from archiver.store.layout import cdxj_key
 from tests.conftest import ROOT, CrawledArchive, archiver
 
 
@@ -155,3 +155,34 @@ def test_a_record_failing_its_digest_is_not_handed_out(damaged: tuple[Path, dict
     assert len(lines) == 1, run.stderr
     assert where in lines[0] and "WARC-Payload-Digest" in lines[0] and "archiver verify" in lines[0]
     assert not out.exists() and not list(store.parent.glob(".snapshot*"))
+
+
+def test_snapshot_out_is_fsynced_and_renamed_into_place(crawled: CrawledArchive, tmp_path: Path) -> None:
+    """The file lands by rename after an fsync of its data, and its folder is fsynced after: a power cut leaves
+    the old state or the whole file (observed with strace on the real command)."""
+    _path, article = _an_article(crawled.store)
+    out = tmp_path / "snap.json"
+    trace = tmp_path / "trace"
+    run = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=openat,fsync,rename,renameat,renameat2", "-o", str(trace)]
+        + [sys.executable, "-m", "archiver.cli", "snapshot", article["url"], f"--store={crawled.store}"]
+        + [f"--out={out}"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines()]
+    fds: dict[str, str] = {}
+    synced: list[tuple[int, str]] = []  # (call index, path) of each fsync, fds resolved at the time of the call
+    for index, call in enumerate(calls):
+        if call.startswith("openat(") and '"' in call:
+            fds[call.rsplit("= ", 1)[1].split()[0]] = call.split('"')[1]
+        elif call.startswith("fsync("):
+            synced.append((index, fds.get(call[len("fsync(") :].split(")")[0], "?")))
+    rename_at = next(i for i, c in enumerate(calls) if c.startswith("rename") and str(out) in c)
+    assert any(i < rename_at and p.startswith(str(tmp_path / ".snap.json.")) for i, p in synced), calls[-20:]
+    assert any(i > rename_at and p == str(tmp_path) for i, p in synced), calls[-20:]
+    assert out.read_bytes() == _path.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -68,3 +68,13 @@ def test_a_crawl_and_its_exports_are_readable_under_umask_022(web: FixtureWeb, t
         assert run.returncode == 0, run.stderr
         for path in (out, Path(f"{out}.manifest.json"), Path(f"{out}.README.md")):
             assert oct(_mode(path)) == oct(0o644), path
+
+
+@pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o027, 0o640)])
+def test_batched_objects_and_claims_follow_the_umask(tmp_path: Path, mask: int, expected: int) -> None:
+    store = LocalStore(tmp_path / "store")
+    with _umask(mask):
+        store.put_many([("articles/x/1.json", b"{}"), ("articles/x/2.json", b"[]")], content_type="application/json")
+        store.claim_bytes("articles/x/claim", b"mine")
+    for name in ("1.json", "2.json", "claim"):
+        assert oct(_mode(tmp_path / "store" / "articles" / "x" / name)) == oct(expected), name

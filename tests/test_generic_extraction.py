@@ -30,7 +30,7 @@ def _paragraphs(texts: list[str]) -> str:
 
 def _extract(markup: str | bytes, url: str = "https://news.example.org/story/1", **kw: Any) -> dict[str, Any]:
     raw = markup.encode("utf-8") if isinstance(markup, str) else markup
-    return extract_article(raw, url, kw.get("headers"), use_profiles=False)
+    return extract_article(raw, url, kw.get("headers"))
 
 
 def _body_is(article: dict[str, Any], texts: list[str]) -> None:

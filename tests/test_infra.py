@@ -542,38 +542,41 @@ def test_readme_matches_the_files() -> None:
             assert f"`{name}" in readme or name == "README.md", f"infra/{name} is not described in infra/README.md"
 
 
-# -- optional tools: only where they are installed (tests are added, never skipped) ------------------------------
-if shutil.which("terraform"):
-
-    def test_terraform_fmt() -> None:
-        run = subprocess.run(
-            ["terraform", "fmt", "-check", "-diff", "-recursive", str(TERRAFORM)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "CHECKPOINT_DISABLE": "1"},
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
+# -- tools outside Python: a machine without one shows a skip naming it, never a test that silently is not there --
+def _tool(name: str, how: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(shutil.which(name) is None, reason=f"{name} is not installed ({how})")
 
 
-if shutil.which("kubectl"):
-    # `kubectl apply --dry-run=client` still asks an API server for its resource types; `kubectl kustomize`
-    # builds the same objects offline.
-    def test_kustomize_builds() -> None:
-        run = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, run.stderr
-        built = [doc for doc in yaml.safe_load_all(run.stdout) if doc]
-        assert len(built) == len(k8s_docs())
-        for doc in built:
-            if doc["kind"] != "Namespace":
-                assert doc["metadata"]["namespace"] == "libya-archive", doc["metadata"]["name"]
-        images = {
-            c["image"]
-            for doc in built
-            if doc["kind"] == "Deployment"
-            for c in doc["spec"]["template"]["spec"]["containers"]
-        }
-        assert all(":" in image for image in images), images
+@_tool("terraform", "https://developer.hashicorp.com/terraform/install")
+def test_terraform_fmt() -> None:
+    run = subprocess.run(
+        ["terraform", "fmt", "-check", "-diff", "-recursive", str(TERRAFORM)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+# `kubectl apply --dry-run=client` still asks an API server for its resource types; `kubectl kustomize`
+# builds the same objects offline.
+@_tool("kubectl", "https://kubernetes.io/docs/tasks/tools/")
+def test_kustomize_builds() -> None:
+    run = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    built = [doc for doc in yaml.safe_load_all(run.stdout) if doc]
+    assert len(built) == len(k8s_docs())
+    for doc in built:
+        if doc["kind"] != "Namespace":
+            assert doc["metadata"]["namespace"] == "libya-archive", doc["metadata"]["name"]
+    images = {
+        c["image"]
+        for doc in built
+        if doc["kind"] == "Deployment"
+        for c in doc["spec"]["template"]["spec"]["containers"]
+    }
+    assert all(":" in image for image in images), images
 
 
 # -- one machine: systemd unit and cron line ----------------------------------------------------------------------
@@ -618,15 +621,14 @@ def test_crontab_line_parses_with_the_cli() -> None:
     assert args.action == "run" and args.once
 
 
-if shutil.which("systemd-analyze"):
-
-    def test_systemd_unit_verifies(tmp_path: Path) -> None:
-        # systemd-analyze checks that ExecStart exists: point it at this checkout's archiver.
-        text = (ONE_MACHINE / "archiver-scheduler.service").read_text()
-        unit = tmp_path / "archiver-scheduler.service"
-        unit.write_text(text.replace("/srv/libya-news-archive/.venv/bin/archiver", str(ROOT / ".venv/bin/archiver")))
-        run = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False)
-        assert run.returncode == 0 and not run.stderr.strip(), run.stderr
+@_tool("systemd-analyze", "apt-get install systemd; .ci/run installs it")
+def test_systemd_unit_verifies(tmp_path: Path) -> None:
+    # systemd-analyze checks that ExecStart exists: point it at this checkout's archiver.
+    text = (ONE_MACHINE / "archiver-scheduler.service").read_text()
+    unit = tmp_path / "archiver-scheduler.service"
+    unit.write_text(text.replace("/srv/libya-news-archive/.venv/bin/archiver", str(ROOT / ".venv/bin/archiver")))
+    run = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and not run.stderr.strip(), run.stderr
 
 
 def test_k8s_web_app_is_stateless_behind_two_origins() -> None:

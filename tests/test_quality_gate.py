@@ -20,7 +20,7 @@ def _extract(case: Case) -> dict[str, Any]:
 
 
 def _generic(case: Case) -> dict[str, Any]:
-    return extract_article(case.body, case.url, case.headers, use_profiles=False)
+    return extract_article(case.body, case.url, case.headers)
 
 
 def _check(floors: dict[str, float], extractor: Any = _extract) -> None:

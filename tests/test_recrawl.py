@@ -294,7 +294,7 @@ PYWB_CONFIG = """collections:
 
 @pytest.fixture(scope="module")
 def pywb(recrawled: dict[str, Recrawled], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """pywb's `wayback`, as the README starts it, over the local store's own WARC files and CDXJ indexes."""
+    """pywb's `wayback`, as docs/recrawls.md starts it, over the local store's own WARC files and CDXJ indexes."""
     import socket
     import time
     import urllib.request

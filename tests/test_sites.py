@@ -121,8 +121,8 @@ def test_sites_check_over_the_corpus_names_a_layer_for_every_field_and_agrees_wi
 
     hits: dict[tuple[str, str], int] = {}
     for case in load_cases():
-        checked = check_page(case.body, case.url, case.headers)
         profile = profile_for_host(urlsplit(case.url).hostname)
+        checked = check_page(case.body, case.url, case.headers, profile)
         assert checked.profile is profile and profile is not None
         assert [m.selector for m in checked.selectors] == list(profile.selectors.values()), case.id
         assert set(checked.layers) == set(LAYER_FIELDS)

@@ -1,4 +1,4 @@
-"""Our WARC validator catches what `warcio check` lets through (ARCHIVING-NOTES)."""
+"""Our WARC validator catches what `warcio check` lets through (docs/capture.md)."""
 
 from __future__ import annotations
 

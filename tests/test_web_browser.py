@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.fixtureweb.revisions import EDITED_TITLE
-from tests.webapp import ServedArchive
+from tests.webapp import ServedArchive, wait_for_crawl
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
 
@@ -111,7 +111,9 @@ def test_crawl_now_refuses_without_a_token_and_starts_with_one(page: Any, served
     form = page.locator("form.crawl-now:has(input[value=webfix])")
     form.locator("input[name=token]").fill(served_archive.token)
     form.locator("button").click()
-    assert "web-webfix-" in page.inner_text("#started")
+    started = page.inner_text("#started").split()[1]
+    assert started.startswith("web-webfix-")
+    assert wait_for_crawl(served_archive, started)["pages"] > 0
 
 
 def test_downloads_are_the_stores_bytes_and_the_warc_checks(

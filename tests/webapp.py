@@ -93,11 +93,6 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
     store = tmp / "archive"
     profiles = tmp / "profiles"
     profiles.mkdir()
-    (profiles / "webfix.toml").write_text(
-        f'id = "webfix"\nname = "وكالة المرصد الساحلي"\nlanguage = "ar"\ndomains = ["{HOST}"]\n'
-        f'start_urls = ["{site.url("/")}"]\nschedule = "0 */6 * * *"\n',
-        encoding="utf-8",
-    )
     env = {
         "ARCHIVER_PROFILES_DIR": str(profiles),
         "ARCHIVER_TOKENS_FILE": str(tmp / "tokens.json"),
@@ -106,6 +101,11 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
         "XDG_STATE_HOME": str(tmp / "state"),
     }
     with FixtureWeb([site]):
+        (profiles / "webfix.toml").write_text(
+            f'id = "webfix"\nname = "وكالة المرصد الساحلي"\nlanguage = "ar"\ndomains = ["{HOST}"]\n'
+            f'start_urls = ["{site.url("/")}"]\nschedule = "0 */6 * * *"\n',
+            encoding="utf-8",
+        )
         first = archiver(*crawl_args(site.url("/"), site.url("/news/xss/"), store=str(store)), env=env)
         assert first.returncode == 0, first.stderr[-3000:]
         site.state["edition"] = 2
@@ -155,3 +155,14 @@ def _wait(url: str) -> None:
 
 def as_json(body: bytes) -> Any:
     return json.loads(body)
+
+
+def wait_for_crawl(served: ServedArchive, crawl_id: str, seconds: float = 120) -> dict[str, Any]:
+    """A crawl started through the app, once its manifest is in the store (so later tests do not race it)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for entry in as_json(served.get("/api/crawls")[2]):
+            if entry["crawl_id"] == crawl_id:
+                return dict(entry)
+        time.sleep(0.5)
+    raise AssertionError(f"crawl {crawl_id} started by the web app did not finish in {seconds:.0f}s")

@@ -14,11 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archiver.catalog.cdxj import cdxj_key, index_warc, parse_line, urlkey
+from archiver.catalog.cdxj import REVISIT_MIME, index_warc, parse_line, urlkey
 from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_url, set_aside
 from archiver.crawl.prior import PriorCaptures
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
+from archiver.store.layout import (
+    CRAWLS_PREFIX,
+    WARC_PREFIX,
+    WARC_SUFFIX,
+    article_id_of,
+    cdxj_key,
+    is_manifest_key,
+    site_of_warc,
+)
 
 SCHEMA_VERSION = "1"
 CAPTURE_COLUMNS = (
@@ -102,9 +111,7 @@ class ReindexReport:
 def _row_of(line: bytes | str) -> tuple[Any, ...]:
     key, _stamp, fields = parse_line(line)
     warc_file = fields["filename"]
-    parts = warc_file.split("/")
     article = fields.get("article")
-    article_parts = article.split("/") if article else []
     status = fields.get("status")
     detail = {k: fields[k] for k in ("request", "metadata", "refers_to_uri", "refers_to_date") if k in fields}
     return (
@@ -113,14 +120,14 @@ def _row_of(line: bytes | str) -> tuple[Any, ...]:
         fields["url"],
         fields["date"],
         int(status) if status and str(status).isdigit() else None,
-        "revisit" if fields.get("mime") == "warc/revisit" else "response",
+        "revisit" if fields.get("mime") == REVISIT_MIME else "response",
         fields.get("mime"),
         fields.get("digest"),
         warc_file,
         int(fields["offset"]),
         int(fields["length"]),
-        parts[1] if len(parts) > 2 else None,
-        article_parts[2] if len(article_parts) == 4 else None,
+        site_of_warc(warc_file),
+        article_id_of(article) if article else None,
         article,
         fields.get("content_hash"),
         fields.get("title"),
@@ -185,8 +192,8 @@ class Catalog:
         """Ingest the crawls finished since the last call; returns the number of captures added."""
         known = {row[0] for row in self.db.query("SELECT key FROM catalog_sources WHERE kind = 'manifest'")}
         added = 0
-        for info in self.store.list("crawls/"):
-            if not info.key.endswith("/manifest.json") or info.key in known:
+        for info in self.store.list(CRAWLS_PREFIX):
+            if not is_manifest_key(info.key) or info.key in known:
                 continue
             with self.store.open(info.key) as handle:
                 manifest = json.load(handle)
@@ -207,14 +214,14 @@ class Catalog:
             self.db.execute("DELETE FROM captures")
             self.db.execute("DELETE FROM catalog_sources")
             files = on_the_fly = 0
-            for info in self.store.list("warc/"):
-                if not info.key.endswith(".warc.gz"):
+            for info in self.store.list(WARC_PREFIX):
+                if not info.key.endswith(WARC_SUFFIX):
                     continue
                 on_the_fly += not self.store.exists(cdxj_key(info.key))
                 self._ingest_warc(info.key)
                 files += 1
-            for info in self.store.list("crawls/"):
-                if info.key.endswith("/manifest.json"):
+            for info in self.store.list(CRAWLS_PREFIX):
+                if is_manifest_key(info.key):
                     self.db.execute("INSERT INTO catalog_sources (key, kind) VALUES (?, 'manifest')", (info.key,))
         row = self.db.one("SELECT COUNT(*) FROM captures")
         return ReindexReport(int(row[0]) if row else 0, files, on_the_fly, time.monotonic() - started)

@@ -47,14 +47,6 @@ CDXJ_CONTENT_TYPE = "text/x-cdxj"
 REVISIT_MIME = "warc/revisit"
 
 
-def cdxj_key(warc_key: str) -> str:
-    """`warc/{site}/{Y}/{M}/{D}/{name}.warc.gz` -> `indexes/cdxj/{site}--{name}.cdxj`: one flat folder, because
-    pywb reads every CDXJ file of one directory (not of its subdirectories) as a collection's index."""
-    parts = warc_key.split("/")
-    name = parts[-1].removesuffix(".gz").removesuffix(".warc")
-    return f"indexes/cdxj/{parts[1]}--{name}.cdxj" if len(parts) > 2 else f"indexes/cdxj/{name}.cdxj"
-
-
 def urlkey(url: str) -> str:
     """The SURT form pywb looks captures up by (host reversed, scheme and www dropped, query sorted)."""
     try:

@@ -1,26 +1,14 @@
-"""What the command modules share: option helpers and the atomic file write."""
+"""What the command modules share: option helpers."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 
 from archiver.errors import ConfigError
 
 STORE_HELP = "the archive: a path, file:///abs/path or s3://bucket/prefix (default $ARCHIVER_STORE, else ./archive)"
 CATALOG_HELP = "catalog database: a SQLite path or postgresql://... (default $ARCHIVER_CATALOG, else beside the store)"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write under a temporary name, then rename: no half-written file under the final name."""
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def parse_set(values: list[str]) -> dict[str, str]:

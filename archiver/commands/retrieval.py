@@ -1,4 +1,4 @@
-"""`history`, `snapshot`, `reindex`: the fact-checker's commands (library: archiver/retrieve.py, archiver/catalog/)."""
+"""`history`, `snapshot`, `reindex`: the fact-checker's commands (library: archiver/retrieval/, archiver/catalog/)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.commands.common import CATALOG_HELP, STORE_HELP, write_atomically
+from archiver.atomicfile import write_atomically
+from archiver.commands.common import CATALOG_HELP, STORE_HELP
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -34,39 +35,31 @@ def _catalog(args: argparse.Namespace) -> Catalog:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from archiver.localtime import libya_time
-    from archiver.retrieve import find_url, history
-    from archiver.textdiff import render_diff, word_diff
+    from archiver.retrieval.localtime import libya_time
+    from archiver.retrieval.textdiff import render_diff
+    from archiver.retrieval.versions import history_report
 
     with _closing(_catalog(args)) as catalog:
-        match = find_url(catalog, args.url)
-        if match.note:
-            print(f"archiver: {match.note}", file=sys.stderr)
-        entries = history(catalog, match.url)
-        if args.format == "json":
-            print(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=1))
-            return 0
-        previous = None
-        for entry in entries:
-            row = entry.capture
-            mark = "new version" if entry.new_version else ("same version" if entry.article_key else "no article")
-            print(
-                f"{row.captured_at}  (Libya {libya_time(row.captured_at)})  {row.status or '-':>3}  "
-                f"{row.record_type:<8} {mark:<12} {entry.title or ''}"
-            )
-            if args.diff and entry.new_version and previous is not None and entry.article_key:
-                old, new = (json.loads(catalog.store.open(k).read()) for k in (previous, entry.article_key))
-                for name in ("title", "body"):
-                    changes = word_diff(old.get(name) or "", new.get(name) or "")
-                    if changes:
-                        print(render_diff(name, changes, color=sys.stdout.isatty()))
-            if entry.new_version:
-                previous = entry.article_key
+        report = history_report(catalog, args.url, diffs=args.diff and args.format == "text")
+    if report.match.note:
+        print(f"archiver: {report.match.note}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps([e.as_dict() for e in report.entries], ensure_ascii=False, indent=1))
+        return 0
+    for index, entry in enumerate(report.entries):
+        row = entry.capture
+        mark = "new version" if entry.new_version else ("same version" if entry.article_key else "no article")
+        print(
+            f"{row.captured_at}  (Libya {libya_time(row.captured_at)})  {row.status or '-':>3}  "
+            f"{row.record_type:<8} {mark:<12} {entry.title or ''}"
+        )
+        for diff in report.diffs.get(index, []):
+            print(render_diff(diff.field, diff.changes, color=sys.stdout.isatty()))
     return 0
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from archiver.retrieve import find_url, parse_at, snapshot_article, snapshot_html, snapshot_warc
+    from archiver.retrieval.lookup import find_url, parse_at, snapshot_article, snapshot_html, snapshot_warc
 
     if args.format not in ("json", "html", "warc"):
         raise ConfigError(f"--format {args.format!r}: use json, html or warc")
@@ -89,7 +82,10 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     if note:
         print(f"archiver: {note}", file=sys.stderr)
     if args.out:
-        write_atomically(Path(args.out), data)
+        try:
+            write_atomically(Path(args.out), data)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.out}: {exc.strerror}") from exc
     else:
         # json and warc: exactly the bytes the archive holds (their sha256 is the manifest's); html is text
         # decoded for reading and ends with a newline like any text output.
@@ -100,9 +96,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from archiver.catalog.catalog import rebuild_catalog
-    from archiver.store import open_store
+    from archiver.store import open_existing_store
 
-    store = open_store(args.store)
+    store = open_existing_store(args.store)
     report, moved = rebuild_catalog(store, args.catalog)
     if moved is not None:
         print(f"archiver: the damaged catalog was set aside as {moved}", file=sys.stderr)

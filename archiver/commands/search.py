@@ -22,7 +22,7 @@ def _marked(text: str, spans: tuple[tuple[int, int], ...], start: str, end: str)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from archiver.localtime import libya_time
+    from archiver.retrieval.localtime import libya_time
     from archiver.search import SearchQuery, open_search
     from archiver.store import open_existing_store
 

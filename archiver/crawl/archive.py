@@ -8,7 +8,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -23,9 +23,11 @@ from archiver.crawl.wiretap import WireExchange
 from archiver.crawl.writes import StoreWriter
 from archiver.errors import StoreError
 from archiver.extraction.rules import SelectorMatch
+from archiver.records import Article, Capture, Manifest
 from archiver.spool import Spool
 from archiver.store import Store
 from archiver.store.batch import claims_are_local
+from archiver.store.layout import article_key, manifest_key, version_claim_key, warc_key
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
 from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
@@ -34,34 +36,7 @@ logger = logging.getLogger(__name__)
 COVERAGE_MIN_BODY_WORDS = 50
 
 
-@dataclass(frozen=True)
-class CaptureRef:
-    """Where one HTTP response lives in the archive (the SPEC `capture` object)."""
-
-    url: str
-    fetched_at: str
-    status: int
-    warc_file: str
-    record_id: str
-    offset: int
-    length: int
-    payload_digest: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def warc_key(site: str, crawl_id: str, day: datetime, serial: int) -> str:
-    return f"warc/{site}/{day:%Y/%m/%d}/{crawl_id}-{serial:05d}.warc.gz"
-
-
-def article_key(site: str, article_id: str, fetched_at: datetime) -> str:
-    return f"articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json"
-
-
-def version_claim_key(site: str, article_id: str, content_hash: str) -> str:
-    """The claim of one article version: whoever creates it first (no-overwrite put) stores that version."""
-    return f"claims/{site}/{article_id}.{content_hash.removeprefix('sha256:')}"
+CaptureRef = Capture  # where one HTTP response lives in the archive (archiver/records/capture.py)
 
 
 @dataclass(frozen=True)
@@ -84,10 +59,6 @@ class ExtractionEvidence(NamedTuple):
     profile: str | None
     selectors: list[SelectorMatch]
     layers: dict[str, str] | None
-
-
-def manifest_key(crawl_id: str) -> str:
-    return f"crawls/{crawl_id}/manifest.json"
 
 
 class CrawlArchive:
@@ -247,7 +218,7 @@ class CrawlArchive:
         where = locations[0]
         return CaptureRef(
             url=uri,
-            fetched_at=records.warc_date(moment),
+            fetched_at=moment,
             status=status,
             warc_file=where.warc_file,
             record_id=response_id,
@@ -276,7 +247,7 @@ class CrawlArchive:
         if earlier is not None and earlier[0] == article["content_hash"]:
             return ArticleDraft(site, article, capture, earlier[1], None, earlier is not None, None, evidence)
         key = article_key(site, article["id"], fetched_at)
-        body = json.dumps(article, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+        body = Article.from_dict(article).to_json()
         try:
             # Into the spool before any metadata record names it: no record promises a lost article.
             self.writes.keep(key, body)
@@ -329,7 +300,7 @@ class CrawlArchive:
             ("extractor", json.dumps(article.get("extraction", {}), ensure_ascii=False, sort_keys=True)),
         ]
         capture = draft.capture
-        moment = datetime.fromisoformat(capture.fetched_at.replace("Z", "+00:00"))
+        moment = capture.fetched_at
         metadata = records.metadata_record(capture.url, fields, refers_to=capture.record_id, moment=moment)
         try:
             self._writer(site).write_event([metadata], moment)
@@ -433,20 +404,10 @@ def write_manifest(
     extra: dict[str, Any],
 ) -> str:
     objects = sorted(spool.read_journal(crawl_id), key=lambda entry: str(entry["key"]))
-    manifest = {
-        "schema_version": 1,
-        "crawl_id": crawl_id,
-        "status": status,
-        "software": SOFTWARE,
-        "started_at": records.warc_date(started_at) if started_at else None,
-        "finished_at": records.warc_date(finished_at),
-        "sites": sites,
-        "settings": settings,
-        "counts": counts,
-        "objects": objects,
-        **extra,
-    }
+    manifest = Manifest(
+        crawl_id, status, SOFTWARE, started_at, finished_at, sites, settings, counts, objects, extra=extra
+    )
     key = manifest_key(crawl_id)
-    body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    body = manifest.to_json()
     store.put_bytes(key, body, content_type="application/json")
     return key

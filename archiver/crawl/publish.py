@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archiver.catalog.cdxj import CDXJ_CONTENT_TYPE, cdxj_key, index_warc
+from archiver.catalog.cdxj import CDXJ_CONTENT_TYPE, index_warc
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
+from archiver.store.layout import cdxj_key
 
 
 def publish_warc(store: Store, spool: Spool, key: str, path: Path) -> list[PutResult]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.catalog.cdxj import metadata_article_keys
-from archiver.crawl.archive import manifest_key, write_manifest
+from archiver.crawl.archive import write_manifest
 from archiver.crawl.naming import WORKER_MARK, job_id_of
 from archiver.crawl.pending import pending_path, read_pending
 from archiver.crawl.publish import publish_warc
@@ -25,6 +25,8 @@ from archiver.crawl.writes import ARTICLE_CONTENT_TYPE
 from archiver.errors import ObjectExistsError, StoreError
 from archiver.spool import Spool
 from archiver.store import PutResult, Store
+from archiver.store.layout import QUARANTINE_DIR, manifest_key, site_of
+from archiver.store.layout import crawl_id_of_warc as crawl_id_of
 from archiver.warc.members import TruncatedMember
 from archiver.warc.records import utcnow
 
@@ -44,10 +46,6 @@ class Recovery:
         return bool(self.salvaged or self.uploaded or self.articles or self.manifests or self.set_aside)
 
 
-def crawl_id_of(warc_key: str) -> str:
-    return warc_key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
-
-
 # Errors that retrying will never fix: the entry is set aside. Any other StoreError means the store is unreachable.
 PERMANENT = (ObjectExistsError, ValueError, OSError, zlib.error, TruncatedMember)
 
@@ -58,7 +56,7 @@ def _journal(spool: Spool, crawl_id: str, result: PutResult, kind: str) -> None:
 
 def quarantine(spool: Spool, path: Path) -> Path:
     """Move a spool file out of the way, never deleting it (it is evidence)."""
-    target_dir = spool.root / "quarantine"
+    target_dir = spool.root / QUARANTINE_DIR
     target_dir.mkdir(exist_ok=True)
     target = target_dir / f"{utcnow():%Y%m%dT%H%M%S%fZ}-{path.name}"
     os.replace(path, target)
@@ -127,7 +125,7 @@ def finish_writes(store: Store, spool: Spool, crawl_id: str, report: Recovery | 
 
 def _sites_of(keys: list[str]) -> list[str]:
     """The sites a crawl wrote: from its WARC and article keys only (`indexes/cdxj/...` names no site)."""
-    return sorted({key.split("/")[1] for key in keys if key.startswith(("warc/", "articles/")) and key.count("/") > 1})
+    return sorted({site for key in keys if (site := site_of(key)) is not None})
 
 
 def _recovered_manifest(store: Store, spool: Spool, crawl_id: str, report: Recovery) -> None:

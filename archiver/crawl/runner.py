@@ -11,7 +11,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
-from archiver.crawl.archive import CrawlArchive, manifest_key
+from archiver.crawl.archive import CrawlArchive
 from archiver.crawl.limits import crawl_limits
 from archiver.crawl.netsafety import check_start_url, truthy
 from archiver.crawl.outcome import nothing_captured
@@ -24,6 +24,7 @@ from archiver.search.open import update_search
 from archiver.sites import site_id_for_url
 from archiver.spool import Spool
 from archiver.store import Store, open_store
+from archiver.store.layout import manifest_key, site_articles_prefix
 from archiver.warc.records import utcnow
 
 
@@ -66,7 +67,7 @@ def stored_article_keys(store: Store, sites: list[str]) -> set[str]:
     as archived only when its JSON is here, whatever a metadata record or the catalog says."""
     keys = set()
     for site in sites:
-        for info in store.list(f"articles/{site}/"):
+        for info in store.list(site_articles_prefix(site)):
             if info.key.count("/") == 3 and info.key.endswith(".json"):
                 keys.add(info.key)
     return keys

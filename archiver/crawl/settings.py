@@ -14,7 +14,7 @@ NEWSPIDER_MODULE = "spiders"
 ARCHIVER_CONTACT_URL = "https://github.com/libya-news-archive/archiver/blob/main/README.md#crawler"
 USER_AGENT = f"LibyaNewsArchiver/{__version__} (+{ARCHIVER_CONTACT_URL})"
 
-# Politeness (ARCHIVING-NOTES: Scrapy fails open on robots.txt 5xx, ignores Crawl-delay and Retry-After).
+# Politeness (docs/crawling.md: Scrapy fails open on robots.txt 5xx, ignores Crawl-delay and Retry-After).
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "LibyaNewsArchiver"
 CONCURRENT_REQUESTS = 16

@@ -101,7 +101,7 @@ class StoreWriter:
 
         A claim whose version is not in the store although its crawl has finished (the write was lost) holds
         nothing: our version is stored, so the article is archived again."""
-        from archiver.crawl.archive import manifest_key
+        from archiver.store.layout import manifest_key
 
         body = f"{article_key}\n{self.crawl_id}\n".encode()
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from archiver import SOFTWARE
 from archiver.datasets.columns import COLUMNS, NOTES
+from archiver.store.layout import crawl_id_of_warc
 
 DEFAULT_LICENSE = "other"
 LICENSE_NOTE = (
@@ -37,10 +38,6 @@ class CardInfo:
             license or os.environ.get("ARCHIVER_DATASET_LICENSE") or DEFAULT_LICENSE,
             contact or os.environ.get("ARCHIVER_CONTACT") or None,
         )
-
-
-def crawl_id_of(warc_file: str) -> str:
-    return warc_file.rsplit("/", 1)[-1].rsplit("-", 1)[0]
 
 
 @dataclass
@@ -71,7 +68,7 @@ class DatasetStats:
             self.last_published = max(self.last_published or day, day)
         capture = row.get("capture") or {}
         if capture.get("warc_file"):
-            self.crawl_ids.add(crawl_id_of(str(capture["warc_file"])))
+            self.crawl_ids.add(crawl_id_of_warc(str(capture["warc_file"])))
 
     @property
     def empty_sites(self) -> list[str]:

@@ -1,16 +1,18 @@
 """The export columns, defined once: their order, what each means (for the dataset card) and their Parquet type.
 
-The article fields come from the extractor's own list; exports add a UTC twin beside every timestamp (the instant,
-`YYYY-MM-DDTHH:MM:SSZ`, which jq's `fromdateiso8601` and every date parser read) while the original keeps the
-offset the page gave. Parquet stores the twin as a timestamp and the original as text, so the local time survives.
+The article fields come from the typed record (archiver/records); exports add a UTC twin beside every timestamp
+(the instant, `YYYY-MM-DDTHH:MM:SSZ`, which jq's `fromdateiso8601` and every date parser read) while the original
+keeps the offset the page gave. Parquet stores the twin as a timestamp and the original as text, so the local time
+survives.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from archiver.extraction.article import ARTICLE_FIELDS
+from archiver.records import ARTICLE_FIELDS, CAPTURE_FIELDS, Article, Capture
 
 TIME_FIELDS = ("published_at", "updated_at")
 EXPORT_ONLY = ("capture", "cluster_id", "duplicate_of")
@@ -98,10 +100,18 @@ def parquet_schema() -> Any:
 
     text, stamp = pa.string(), pa.timestamp("us", tz="UTC")
     method = pa.struct([(name, text) for name in ARTICLE_FIELDS if name not in ("schema_version", "extraction")])
+    # Plain fields take their type from the record; int32 for small counts, int64 for byte offsets and lengths.
+    plain = {"int": pa.int32(), "str": text, "str | None": text, "list[str]": pa.list_(text)}
+    hints = {item.name: str(item.type) for item in fields(Article)}
+    capture_hints = {item.name: str(item.type) for item in fields(Capture)}
+    capture_types = {"offset": pa.int64(), "length": pa.int64(), "fetched_at": text}
+    capture: list[tuple[str, Any]] = []
+    for name in CAPTURE_FIELDS:
+        capture.append((name, capture_types.get(name) or plain[capture_hints[name]]))
+        if name == "fetched_at":
+            capture.append(("fetched_at_utc", stamp))
     types = {
-        "schema_version": pa.int32(),
-        "authors": pa.list_(text),
-        "tags": pa.list_(text),
+        **{name: plain[hint] for name, hint in hints.items() if hint in plain},
         "images": pa.list_(pa.struct([("url", text), ("caption", text)])),
         "original_source": pa.struct([("name", text), ("url", text)]),
         "extraction": pa.struct(
@@ -111,21 +121,8 @@ def parquet_schema() -> Any:
                 ("encoding", pa.struct([("name", text), ("method", text), ("repaired", pa.bool_())])),
             ]
         ),
-        "capture": pa.struct(
-            [
-                ("url", text),
-                ("fetched_at", text),
-                ("fetched_at_utc", stamp),
-                ("status", pa.int32()),
-                ("warc_file", text),
-                ("record_id", text),
-                ("offset", pa.int64()),
-                ("length", pa.int64()),
-                ("payload_digest", text),
-                ("source", text),
-                ("imported_from", text),
-            ]
-        ),
+        # `source` and `imported_from`: kept for captures imported from other archives (columns stay stable).
+        "capture": pa.struct([*capture, ("source", text), ("imported_from", text)]),
         **{f"{name}_utc": stamp for name in TIME_FIELDS},
     }
     return pa.schema([(name, types.get(name, text)) for name in COLUMNS])

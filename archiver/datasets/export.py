@@ -13,12 +13,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.atomicfile import fsync_dir, write_atomically
 from archiver.datasets.card import CardInfo, DatasetStats, card, manifest
 from archiver.datasets.columns import export_row
 from archiver.datasets.near_duplicates import NearDuplicates
@@ -29,6 +30,7 @@ from archiver.filemode import current_umask
 from archiver.sites import profiles
 from archiver.store import Store
 from archiver.store.base import sha256_file
+from archiver.store.layout import site_articles_prefix
 
 FORMATS = tuple(WRITERS)
 FOLDER_PARTS = ("data", "README.md", "manifest.json")
@@ -62,22 +64,8 @@ def _check(store: Store, fmt: str, out: Path, folder: bool, selection: ExportFil
     if not os.access(out if folder and out.is_dir() else out.parent, os.W_OK):
         raise ConfigError(f"cannot write {out}: directory {out.parent} is not writable")
     for site in selection.sites:
-        if site not in profiles() and not any(True for _ in store.list(f"articles/{site}/")):
+        if site not in profiles() and not any(True for _ in store.list(site_articles_prefix(site))):
             raise ConfigError(f"unknown site {site!r}: not registered and not in {store.uri}")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def _relinked(line: bytes, duplicates: NearDuplicates, stats: DatasetStats) -> bytes:
@@ -153,9 +141,9 @@ def _scratch_folder(parent: Path, name: str) -> Iterator[Path]:
 
 
 def _finish(meta: dict[str, Any], base: Path, card_path: Path, manifest_path: Path, text: str) -> None:
-    _write_atomically(card_path, text)
+    write_atomically(card_path, text)
     meta["files"].append({"name": card_path.relative_to(base).as_posix(), "sha256": sha256_file(card_path)})
-    _write_atomically(manifest_path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    write_atomically(manifest_path, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
 
 def export(
@@ -181,6 +169,7 @@ def export(
         _write_rows(store, fmt, work / target.name, selection, stats, bom=bom)
         os.chmod(work / target.name, 0o666 & ~current_umask())
         os.replace(work / target.name, target)
+        fsync_dir(target.parent)  # the data file streams, so it is renamed here rather than by write_atomically
     meta = manifest({target.name: sha256_file(target)}, fmt, stats, selection.as_dict(), store.uri, created)
     card_path = target.with_name(target.name + ".README.md")
     manifest_path = target.with_name(target.name + ".manifest.json")
@@ -218,4 +207,7 @@ def _export_folder(
                 os.rename(work / part, target / part)
         else:
             os.rename(work, target)
+        fsync_dir(target.parent)
+        if existing:
+            fsync_dir(target)
     return ExportResult(target, stats.rows, target / "manifest.json", target / "README.md")

@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from archiver.store import Store
+from archiver.store.layout import ARTICLE_SUFFIX, article_of_version, site_articles_prefix
 
 VERSION_CHOICES = ("latest", "all")
 
@@ -48,15 +49,10 @@ class ExportFilter:
         return {key: plain(value) for key, value in asdict(self).items()}
 
 
-def _article_key_id(key: str) -> str:
-    return key.rsplit("/", 1)[0]  # articles/{site}/{id}
-
-
 def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, Any]]:
     """Every stored article version, one at a time, in key order (site, article id, capture time)."""
-    prefix = f"articles/{site}/" if site else "articles/"
-    for info in store.list(prefix):
-        if info.key.endswith(".json"):
+    for info in store.list(site_articles_prefix(site)):
+        if info.key.endswith(ARTICLE_SUFFIX):
             with store.open(info.key) as handle:
                 yield json.loads(handle.read())
 
@@ -64,10 +60,10 @@ def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, A
 def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
     """The versions the filter accepts, each read once: the newest of each article ('latest') or every one ('all'),
     site by site in key order."""
-    prefixes = [f"articles/{site}/" for site in sorted(set(selection.sites))] or ["articles/"]
+    prefixes = [site_articles_prefix(site) for site in sorted(set(selection.sites))] or [site_articles_prefix()]
     for prefix in prefixes:
-        keys = (info.key for info in store.list(prefix) if info.key.endswith(".json"))
-        for _article, group in groupby(keys, key=_article_key_id):
+        keys = (info.key for info in store.list(prefix) if info.key.endswith(ARTICLE_SUFFIX))
+        for _article, group in groupby(keys, key=article_of_version):
             versions = list(group)  # one article's versions: a handful of keys
             chosen = versions if selection.versions == "all" else [max(versions)]
             for key in chosen:

@@ -21,31 +21,13 @@ from archiver.extraction.meta import first, meta_values
 from archiver.extraction.page import Page, parse_page
 from archiver.extraction.text import clean_whitespace, content_hash, script_language
 from archiver.extraction.titles import strip_site_name, title_of
-from archiver.sites import SiteProfile, profile_for_host
+from archiver.records import ARTICLE_FIELDS as RECORD_FIELDS
+from archiver.records import SCHEMA_VERSION
+from archiver.sites import SiteProfile
 from archiver.urls import normalize_url
 
-SCHEMA_VERSION = 1
-# The SPEC 'Article JSON' fields `extract` returns, in order (the crawl adds `capture`).
-ARTICLE_FIELDS = (
-    "schema_version",
-    "id",
-    "url",
-    "canonical_url",
-    "site",
-    "language",
-    "title",
-    "subtitle",
-    "authors",
-    "published_at",
-    "updated_at",
-    "section",
-    "tags",
-    "body",
-    "images",
-    "original_source",
-    "content_hash",
-    "extraction",
-)
+# The article's own fields, in order: what `extract` returns (the crawl adds `capture`); archiver/records owns them.
+ARTICLE_FIELDS = RECORD_FIELDS
 EXTRACTOR_VERSION = "generic-1"
 
 
@@ -124,17 +106,17 @@ def _body(
 
 
 def extract_article(
-    body: bytes, url: str, headers: Mapping[str, str] | None = None, *, use_profiles: bool = True
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, profile: SiteProfile | None = None
 ) -> dict[str, Any]:
-    """`use_profiles=False` runs the generic layers alone, as for a site nobody registered."""
-    return extract_from_page(parse_page(body, url, headers), headers, use_profiles=use_profiles)
+    """The article on one page; `profile` is the site's (the caller looks it up: extraction reads no files),
+    None runs the generic layers alone, as for a site nobody registered."""
+    return extract_from_page(parse_page(body, url, headers), headers, profile)
 
 
 def extract_from_page(
-    page: Page, headers: Mapping[str, str] | None = None, *, use_profiles: bool = True
+    page: Page, headers: Mapping[str, str] | None = None, profile: SiteProfile | None = None
 ) -> dict[str, Any]:
     tree = page.tree
-    profile = profile_for_host(urlsplit(page.url).hostname) if use_profiles else None
     obj = jsonld.article_object(tree)
     meta = meta_values(tree)
     method: dict[str, str] = {}

@@ -1,7 +1,8 @@
 """Dates as Libyan news pages write them: ISO/RFC values, datelines, Arabic mastheads, relative times.
 
 Pure functions: no I/O, no printing, no state. Month names, era suffixes, AM/PM words and relative-time
-units are the named tables below (SITES.md section 4); the regexes are built from them once, at import.
+units are the named tables below (docs/sites.md, 'Dates across the outlets'); the regexes are built from them
+once, at import.
 Arabic matching runs on a folded copy of the text (digits to ASCII, tatweel and harakat removed, alef/yeh/
 teh-marbuta variants unified, lower case), so each table lists a spelling once per real variant.
 """
@@ -20,7 +21,7 @@ __all__ = ["LIBYA_TZ", "find_date", "normalise_digits", "parse_date"]
 
 LIBYA_TZ: tzinfo = ZoneInfo("Africa/Tripoli")
 
-# --- Month tables, one per naming system (SITES.md 4.1). ---------------------------------------------------
+# --- Month tables, one per naming system (docs/sites.md#dates-across-the-outlets). ------------------------------
 STANDARD_MONTHS: dict[str, int] = {  # Egyptian / "standard", used by Libyan sites today
     "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "إبريل": 4, "ابريل": 4, "مايو": 5, "يونيو": 6, "يونية": 6,
     "يونيه": 6, "يوليو": 7, "يولية": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10,
@@ -64,7 +65,7 @@ YEAR_ERAS: dict[str, str] = {
     "هـ": "hijri", "هجري": "hijri", "هجرية": "hijri", "و.ر": "death", "م.و.ر": "death", "ور": "death",
     "مور": "death",
 }  # fmt: skip
-# Gregorian year = year + 632 ("1369 و.ر" = 2001, "1376" = 2008 in SITES.md). The count starts at the death
+# Gregorian year = year + 632 ("1369 و.ر" = 2001, "1376" = 2008 on Libyan pages). The count starts at the death
 # (June 632), so dates early in a Jamahiriya year may really belong to +631: an accepted ±1 ambiguity.
 DEATH_ERA_OFFSET = 632
 AM_WORDS: tuple[str, ...] = ("صباحا", "صباحاً", "صباح", "ص", "am", "a.m.", "a.m")

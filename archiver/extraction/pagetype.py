@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-# URL shapes of article pages on Libyan sites (SITES.md §1): dated permalinks, numeric ids, long slugs.
+# URL shapes of article pages on Libyan sites (docs/sites.md): dated permalinks, numeric ids, long slugs.
 ARTICLE_URL_PATTERNS = (
     re.compile(r"/(19|20)\d\d/\d{1,2}/(\d{1,2}/)?[^/]{8,}"),  # /2022/11/23/slug
     re.compile(r"/(news|article|articles|archives|story|post|node)/([\w-]+/)*\d{3,}/?$"),  # /news/libya/292227

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from archiver.extraction import rules
 from archiver.extraction.article import extract_from_page
 from archiver.extraction.page import Page, parse_page
-from archiver.sites import SiteProfile, profile_for_host
+from archiver.sites import SiteProfile
 
 
 class Extraction(NamedTuple):
@@ -21,9 +20,11 @@ class Extraction(NamedTuple):
     layers: dict[str, str]  # article field -> the layer that produced it ('none' when the field is empty)
 
 
-def extract_with_evidence(page: Page, headers: Mapping[str, str] | None = None) -> Extraction:
-    article = extract_from_page(page, headers)
-    profile = profile_for_host(urlsplit(page.url).hostname)
+def extract_with_evidence(
+    page: Page, headers: Mapping[str, str] | None = None, profile: SiteProfile | None = None
+) -> Extraction:
+    """The article and what each selector of `profile` (the page's site's, looked up by the caller) matched."""
+    article = extract_from_page(page, headers, profile)
     selectors = rules.check_selectors(page.tree, profile) if profile else []
     return Extraction(article, profile, selectors, layers_of(article, profile, selectors))
 
@@ -65,5 +66,7 @@ LAYER_FIELDS = (
 PROFILE_APPLIED = frozenset({"title", "subtitle", "authors", "published_at", "section", "tags", "body"})
 
 
-def check_page(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> Extraction:
-    return extract_with_evidence(parse_page(body, url, headers), headers)
+def check_page(
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, profile: SiteProfile | None = None
+) -> Extraction:
+    return extract_with_evidence(parse_page(body, url, headers), headers, profile)

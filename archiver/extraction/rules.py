@@ -6,23 +6,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from cssselect import GenericTranslator, SelectorError
 from lxml import etree, html
 
 from archiver.extraction.text import clean_whitespace
+from archiver.profile_validation import compile_selector
 from archiver.sites import SiteProfile
 
 
 @cache
 def compiled(selector: str) -> etree.XPath:
-    """An XPath for a selector: XPath as given when it starts with '/', '(', './' or '..', else CSS translated
-    (so '.entry-content p' is CSS, './/div' is XPath)."""
-    if selector.startswith(("/", "(", "./", "..")):
-        return etree.XPath(selector)
-    try:
-        return etree.XPath(GenericTranslator().css_to_xpath(selector, prefix="descendant-or-self::"))
-    except SelectorError as exc:
-        raise ValueError(f"bad CSS selector {selector!r}: {exc}") from exc
+    """The selector compiled once per process (profiles were checked when they loaded, see
+    archiver/profile_validation.py)."""
+    return compile_selector(selector)
 
 
 def select(tree: html.HtmlElement, selector: str) -> list[Any]:

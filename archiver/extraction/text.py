@@ -11,7 +11,7 @@ _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
 def clean_whitespace(text: str) -> str:
-    """Collapse runs of white space to one space and trim (the SPEC's 'whitespace-normalised')."""
+    """Collapse runs of white space to one space and trim (the 'whitespace-normalised' of docs/formats.md)."""
     return " ".join(text.split())  # str.split() splits on exactly the characters r"\s" matches, and faster
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from archiver.errors import NotFoundError
 from archiver.ops.manifests import Manifest, iter_manifests, job_key, manifest_keys, parse_time, read_manifest
 from archiver.store import Store
+from archiver.store.layout import manifest_key
 
 VERSION_COUNTS = ("articles_new", "articles_changed", "articles_unchanged")
 COVERAGE_FIELDS = ("title", "published_at", "authors", "body")
@@ -139,7 +140,7 @@ def crawl_history(store: Store) -> list[CrawlSummary]:
 
 def find_crawl(store: Store, crawl_id: str) -> CrawlSummary:
     """The crawl with this id, or the merged job with this id; NotFoundError otherwise."""
-    key = f"crawls/{crawl_id}/manifest.json"
+    key = manifest_key(crawl_id)
     if "/" not in crawl_id and store.exists(key) and (manifest := read_manifest(store, key)) is not None:
         return summarize(manifest)
     parts = [summarize(m) for m in iter_manifests(store) if m.get("job") == crawl_id]

@@ -9,20 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from archiver.store import Store
+from archiver.store.layout import CRAWLS_PREFIX, is_manifest_key
 
 logger = logging.getLogger(__name__)
-MANIFEST_PREFIX = "crawls/"
-MANIFEST_NAME = "manifest.json"
 
 Manifest = dict[str, Any]
 
 
 def manifest_keys(store: Store) -> list[str]:
-    return [
-        info.key
-        for info in store.list(MANIFEST_PREFIX)
-        if info.key.endswith("/" + MANIFEST_NAME) and info.key.count("/") == 2
-    ]
+    return [info.key for info in store.list(CRAWLS_PREFIX) if is_manifest_key(info.key) and info.key.count("/") == 2]
 
 
 def read_manifest(store: Store, key: str) -> Manifest | None:

@@ -27,6 +27,7 @@ from croniter import croniter
 
 from archiver.errors import ConfigError
 from archiver.ops.schedule_state import ScheduleState
+from archiver.profile_validation import cron_problem
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ def next_after(cron: str, moment: datetime) -> datetime:
 
 
 def check_cron(site: str, cron: str) -> str:
-    if not croniter.is_valid(cron):
-        raise ConfigError(f"site {site}: schedule {cron!r} is not a cron expression; fix it in its profile")
+    if problem := cron_problem(cron):
+        raise ConfigError(f"site {site}: schedule {problem}; fix it in its profile")
     return cron
 
 

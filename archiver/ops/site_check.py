@@ -58,10 +58,10 @@ def check_site_page(site_id: str, url: str | None = None, file: str | None = Non
             body = Path(file).read_bytes() if file != "-" else _stdin()
         except OSError as exc:
             raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
-        return PageCheck(site_id, page_url, file, check_page(body, page_url))
+        return PageCheck(site_id, page_url, file, check_page(body, page_url, None, profile))
     body, headers, final_url = fetch_page(page_url)
     _same_site(profile, final_url)
-    return PageCheck(site_id, final_url, "fetched", check_page(body, final_url, headers))
+    return PageCheck(site_id, final_url, "fetched", check_page(body, final_url, headers, profile))
 
 
 def _stdin() -> bytes:

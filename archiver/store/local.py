@@ -9,8 +9,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from archiver.atomicfile import fsync_dir, fsync_file, temp_beside
 from archiver.errors import NotFoundError, ObjectExistsError, StoreError, StoreUnavailableError
-from archiver.filemode import chmod_as_created
 from archiver.store.base import CHUNK, ObjectInfo, PutResult, check_key, sha256_file
 
 
@@ -65,12 +65,10 @@ class LocalStore:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            fd, tmp = temp_beside(target, ".tmp")
         except OSError as exc:
             raise StoreError(f"cannot write under {target.parent}: {exc.strerror}") from exc
-        tmp = Path(tmp_name)
         try:
-            chmod_as_created(fd)
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
                     out.write(chunk)
@@ -82,7 +80,7 @@ class LocalStore:
                 if sha256_file(target) == sha256:
                     return PutResult(key, sha256, size, created=False)
                 raise ObjectExistsError(f"{key} already exists with different content; objects are immutable") from None
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         except OSError as exc:
             raise StoreError(f"cannot write {target}: {exc.strerror}") from exc
         finally:
@@ -97,8 +95,7 @@ class LocalStore:
         sha256 = hashlib.sha256(data).hexdigest()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            tmp = Path(tmp_name)
+            fd, tmp = temp_beside(target, ".tmp")
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
@@ -121,12 +118,12 @@ class LocalStore:
             for key, data in items:
                 target = self._path(key)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-                staged.append((key, target, Path(tmp_name), hashlib.sha256(data).hexdigest(), len(data)))
+                fd, tmp = temp_beside(target, ".tmp")
+                staged.append((key, target, tmp, hashlib.sha256(data).hexdigest(), len(data)))
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
             for _key, _target, tmp, _sha, _size in staged:
-                _fsync_file(tmp)
+                fsync_file(tmp)
             results = []
             for key, target, tmp, sha256, size in staged:
                 try:
@@ -140,7 +137,7 @@ class LocalStore:
                     continue
                 results.append(PutResult(key, sha256, size, created=True))
             for directory in sorted({target.parent for _k, target, _t, _s, _n in staged}):
-                _fsync_dir(directory)
+                fsync_dir(directory)
         except OSError as exc:
             raise StoreError(f"cannot write under {self.root}: {exc.strerror}") from exc
         finally:
@@ -178,19 +175,3 @@ class LocalStore:
                 key = name if rel_dir == "." else f"{rel_dir}/{name}"
                 if key.startswith(prefix):
                     yield ObjectInfo(key, (Path(dirpath) / name).stat().st_size)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

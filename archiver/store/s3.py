@@ -1,7 +1,7 @@
 """S3 store through boto3: SHA-256 checksums on every put, conditional writes, multipart for large WARCs.
 
 Endpoint and credentials come from the standard AWS variables and config files (``AWS_ENDPOINT_URL``,
-``AWS_ACCESS_KEY_ID``...). Integrity rules (ARCHIVING-NOTES): the server refuses a wrong checksum; an existing
+``AWS_ACCESS_KEY_ID``...). Integrity rules (docs/capture.md): the server refuses a wrong checksum; an existing
 key answers 412 to ``If-None-Match: *``; a retried put whose first response was lost also gets 412, so a 412
 counts as success only when the stored object's SHA-256 equals ours.
 """

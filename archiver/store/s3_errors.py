@@ -54,7 +54,9 @@ def translate(exc: BaseException, bucket: str, uri: str, action: str) -> Archive
     if isinstance(exc, ClientError):
         code = error_code(exc)
         if code in MISSING_BUCKET_CODES:
-            return StoreUnavailableError(f"S3 bucket {bucket!r} does not exist; check the --store URI or create it")
+            return StoreUnavailableError(
+                f"S3 bucket {bucket!r} does not exist; check the --store URI or create the bucket"
+            )
         if code in CREDENTIAL_CODES:
             return StoreUnavailableError(
                 f"S3 refused the credentials for {uri} (error {code}); check AWS_ACCESS_KEY_ID and its secret"

@@ -1,4 +1,4 @@
-"""A WARC validator stricter than `warcio check` (which only checks digests): ARCHIVING-NOTES lists what it misses.
+"""A WARC validator stricter than `warcio check` (which only checks digests): docs/capture.md lists what it misses.
 
 Checked per record: one gzip member per record, the WARC/1.x header, mandatory fields, Content-Length against the
 block, the closing CRLFCRLF, the WARC-Date format, block and payload digests (payload: both the warcio convention

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from archiver.errors import ArchiverError, ConfigError, NotFoundError
-from archiver.retrieve import parse_at, snapshot_article, snapshot_html, snapshot_warc
+from archiver.retrieval.lookup import parse_at, snapshot_article, snapshot_html, snapshot_warc
 from archiver.web.reader import ArchiveSource, check_capture, timeline
 
 
@@ -98,22 +98,22 @@ def run_search(request: Request) -> dict[str, Any]:
     return answer
 
 
-async def api_search(request: Request) -> Response:
+def api_search(request: Request) -> Response:
     return JSONResponse(run_search(request))
 
 
-async def api_history(request: Request) -> Response:
+def api_history(request: Request) -> Response:
     url = required(request, "url")
     with source(request).catalog() as catalog:
         archived, entries = timeline(catalog, url)
     return JSONResponse({"url": archived, "captures": [e.as_dict() for e in entries]})
 
 
-async def api_snapshot(request: Request) -> Response:
+def api_snapshot(request: Request) -> Response:
     url, at = required(request, "url"), at_param(request)
     fmt = request.query_params.get("format", "json")
     with source(request).catalog() as catalog:
-        from archiver.retrieve import find_url
+        from archiver.retrieval.lookup import find_url
 
         archived = find_url(catalog, url).url
         if fmt == "json":
@@ -149,27 +149,27 @@ async def api_snapshot(request: Request) -> Response:
     raise ApiError(400, f"format={fmt!r}: use json, html, warc or wacz")
 
 
-async def api_check(request: Request) -> Response:
+def api_check(request: Request) -> Response:
     url, at = required(request, "url"), at_param(request)
     with source(request).catalog() as catalog:
-        from archiver.retrieve import find_url
+        from archiver.retrieval.lookup import find_url
 
         return JSONResponse(check_capture(catalog, find_url(catalog, url).url, at))
 
 
-async def api_sites(request: Request) -> Response:
+def api_sites(request: Request) -> Response:
     from archiver.web.pages_ops import sites_data
 
     return JSONResponse({"sites": sites_data(source(request))})
 
 
-async def api_crawls_get(request: Request) -> Response:
+def api_crawls_get(request: Request) -> Response:
     from archiver.ops.crawls import crawl_history
 
     return JSONResponse([e.as_dict() for e in crawl_history(source(request).store())])
 
 
-async def api_health(request: Request) -> Response:
+def api_health(request: Request) -> Response:
     from archiver.ops.health import check_health
 
     return JSONResponse(check_health(source(request).store()).as_dict())

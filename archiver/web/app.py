@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,23 @@ def _default_launcher(config: WebConfig) -> Callable[[str, str], Any]:
     from archiver.ops.launcher import SubprocessLauncher
 
     extra = tuple(os.environ.get("ARCHIVER_WEB_CRAWL_ARGS", "").split())
-    return SubprocessLauncher(config.store, config.catalog, extra_args=extra)
+    launcher = SubprocessLauncher(config.store, config.catalog, extra_args=extra)
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "archiver" / "web-crawls"
+
+    def launch(site: str, crawl_id: str) -> Any:
+        # Each crawl logs to its own file: a crawl writing into the server's own output could fill a pipe nobody
+        # reads and stall (holding the catalog) until the server is gone.
+        state.mkdir(parents=True, exist_ok=True)
+        with (state / f"{crawl_id}.log").open("ab") as log:
+            return subprocess.Popen(
+                launcher.command(site, crawl_id),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    return launch
 
 
 async def _on_error(request: Request, exc: Exception) -> Response:

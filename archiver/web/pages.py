@@ -74,7 +74,7 @@ def marked_parts(text: str, spans: list[list[int]]) -> list[tuple[bool, str]]:
     return parts
 
 
-async def search_page(request: Request) -> Response:
+def search_page(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()
     context: dict[str, Any] = {"q": q, "params": dict(request.query_params), "found": None}
     if q:
@@ -87,7 +87,7 @@ async def search_page(request: Request) -> Response:
     return render(request, "search.html", context)
 
 
-async def url_page(request: Request) -> Response:
+def url_page(request: Request) -> Response:
     url = request.query_params.get("u", "").strip()
     context: dict[str, Any] = {"u": url, "archived": None, "rows": []}
     if url:
@@ -98,7 +98,7 @@ async def url_page(request: Request) -> Response:
     return render(request, "url.html", context)
 
 
-async def article_page(request: Request) -> Response:
+def article_page(request: Request) -> Response:
     url = request.query_params.get("url", "").strip()
     if not url:
         raise ApiError(400, "the `url` parameter is required")
@@ -146,7 +146,7 @@ def _pair(request: Request, all_versions: list[Any]) -> tuple[Any, Any]:
     return pick("a", all_versions[-2]), pick("b", all_versions[-1])
 
 
-async def replay_page(request: Request) -> Response:
+def replay_page(request: Request) -> Response:
     url = request.query_params.get("url", "").strip()
     if not url:
         raise ApiError(400, "the `url` parameter is required")
@@ -159,13 +159,13 @@ async def replay_page(request: Request) -> Response:
     return render(request, "replay.html", context)
 
 
-async def datasets_page(request: Request) -> Response:
+def datasets_page(request: Request) -> Response:
     from archiver.web.pages_ops import sites_data
 
     return render(request, "datasets.html", {"sites": sites_data(source(request))})
 
 
-async def dataset_download(request: Request) -> Response:
+def dataset_download(request: Request) -> Response:
     """The export library writes the dataset folder (data, manifest.json, README.md card); it is sent as one zip
     and removed once sent."""
     from archiver.datasets.export import export
@@ -198,7 +198,7 @@ async def dataset_download(request: Request) -> Response:
     )
 
 
-async def lang_switch(request: Request) -> Response:
+def lang_switch(request: Request) -> Response:
     lang = request.path_params["lang"]
     back = request.headers.get("referer") or "/"
     target = back if back.startswith(str(request.base_url)) else "/"

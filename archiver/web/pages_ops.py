@@ -39,7 +39,7 @@ def sites_data(src: ArchiveSource) -> list[dict[str, Any]]:
     return out
 
 
-async def crawls_page(request: Request) -> Response:
+def crawls_page(request: Request) -> Response:
     from archiver.ops.crawls import crawl_history
     from archiver.web.pages import render
 
@@ -47,7 +47,7 @@ async def crawls_page(request: Request) -> Response:
     return render(request, "crawls.html", {"crawls": entries})
 
 
-async def health_page(request: Request) -> Response:
+def health_page(request: Request) -> Response:
     from archiver.ops.crawls import crawl_history
     from archiver.ops.health import check_health
     from archiver.web.charts import bars
@@ -64,7 +64,7 @@ async def health_page(request: Request) -> Response:
     return render(request, "health.html", {"report": report, "charts": charts})
 
 
-async def sites_page(request: Request) -> Response:
+def sites_page(request: Request) -> Response:
     from archiver.web.pages import render
 
     return render(request, "sites.html", {"sites": sites_data(request.app.state.source), "started": None})

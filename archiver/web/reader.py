@@ -15,8 +15,8 @@ from typing import Any
 from archiver.catalog.catalog import Catalog
 from archiver.catalog.cdxj import timestamp14
 from archiver.errors import ArchiverError, NotFoundError
-from archiver.localtime import libya_time
-from archiver.retrieve import HistoryEntry, _member, find_url, history, payload_capture, snapshot
+from archiver.retrieval.localtime import libya_time
+from archiver.retrieval.lookup import HistoryEntry, _member, find_url, history, payload_capture, snapshot
 from archiver.store import Store, open_existing_store
 
 

@@ -1,7 +1,7 @@
 # The archive bucket on AWS S3 and the IAM policy of the crawler. See infra/README.md.
 #
 # One bucket, Object Lock on the whole of it. AWS applies a default retention bucket-wide (a lifecycle-like
-# prefix filter does not exist for it), and that is what the archive wants: by contract (SPEC, "Store layout")
+# prefix filter does not exist for it), and that is what the archive wants: by contract (docs/formats.md, store layout)
 # every object is immutable once written, and all of them are evidence: warc/ holds the raw captures,
 # articles/ what was extracted from them, crawls/*/manifest.json the sha256 of every object, which is what
 # `archiver verify` checks against. Locking only warc/ would leave the manifests, the part that proves the

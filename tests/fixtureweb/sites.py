@@ -1,4 +1,4 @@
-"""The fixture news web: small sites in the real structures of Libyan outlets (SITES.md), with the traps a
+"""The fixture news web: small sites in the real structures of Libyan outlets (docs/sites.md), with the traps a
 crawler meets. Every article's expected fields are kept in `site.state["expected"]` for the tests."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from archiver import SOFTWARE
 from archiver.catalog.catalog import CaptureRow, Catalog
 from archiver.catalog.cdxj import timestamp14, urlkey
 from archiver.errors import ConfigError, NotFoundError
-from archiver.url_variants import lookup_variants
+from archiver.retrieval.url_variants import lookup_variants
 from archiver.warc import records
 from archiver.warc.integrity import checked_record
 from archiver.warc.writer import gzip_member
@@ -82,7 +82,7 @@ class UrlMatch:
 
 def find_url(catalog: Catalog, url: str) -> UrlMatch:
     """The captures of `url`, or of the first of its variants the archive holds (tracking parameters dropped,
-    http/https, with or without `www.` and a trailing slash: archiver/url_variants.py); NotFoundError naming
+    http/https, with or without `www.` and a trailing slash: archiver/retrieval/url_variants.py); NotFoundError naming
     the URL as given when none is archived."""
     catalog.sync()
     tried: set[str] = set()

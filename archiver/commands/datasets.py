@@ -1,0 +1,65 @@
+"""`export`, `verify-export`: the researcher's datasets (library: archiver/datasets/)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from archiver.commands.common import STORE_HELP, iso_date
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archiver.datasets.card import CardInfo
+    from archiver.datasets.export import export
+    from archiver.datasets.selection import ExportFilter
+    from archiver.store import open_existing_store
+
+    selection = ExportFilter(
+        sites=tuple(args.site),
+        date_from=args.date_from,
+        date_to=args.date_to,
+        languages=tuple(args.language),
+        versions=args.versions,
+    )
+    info = CardInfo.from_options(args.license, args.contact)
+    result = export(open_existing_store(args.store), args.format, args.out, selection, bom=args.bom, info=info)
+    print(f"{result.rows} articles written to {result.path}")
+    print(f"  manifest: {result.manifest}\n  dataset card: {result.card}")
+    return 0
+
+
+def cmd_verify_export(args: argparse.Namespace) -> int:
+    from archiver.datasets.verify_export import verify_export
+    from archiver.store import open_existing_store
+
+    report = verify_export(Path(args.path), open_existing_store(args.store) if args.store else None)
+    for problem in report.problems:
+        print(problem)
+    checked = f"{report.files} files" + (f", {report.rows} rows against their WARC records" if args.store else "")
+    print(f"{checked}: {'intact' if report.intact else f'{len(report.problems)} problem(s)'}", file=sys.stderr)
+    return 0 if report.intact else 1
+
+
+def add_dataset_commands(sub: Any) -> None:
+    exp = sub.add_parser("export", help="write a dataset of archived articles")
+    exp.add_argument("--format", required=True, help="jsonl, csv or parquet")
+    exp.add_argument(
+        "--out", required=True, help="output file, or DIR/ (or an existing directory) for a dataset folder"
+    )
+    exp.add_argument("--store", help=STORE_HELP)
+    exp.add_argument("--site", action="append", default=[], help="only this site (repeat for several)")
+    exp.add_argument("--from", dest="date_from", type=iso_date, help="published on or after DATE")
+    exp.add_argument("--to", dest="date_to", type=iso_date, help="published on or before DATE")
+    exp.add_argument("--language", action="append", default=[], help="ar, en, ... (repeat for several)")
+    exp.add_argument("--versions", default="latest", help="latest (default) or all versions of each article")
+    exp.add_argument("--bom", action="store_true", help="CSV/JSONL: start with a UTF-8 BOM (for spreadsheets)")
+    exp.add_argument("--license", help="licence of the dataset card: an SPDX id (default: other, with a note)")
+    exp.add_argument("--contact", help="who to contact about the dataset, for its card (default $ARCHIVER_CONTACT)")
+    exp.set_defaults(handler=cmd_export)
+
+    vex = sub.add_parser("verify-export", help="re-check an export's manifest hashes, and its rows against the store")
+    vex.add_argument("path", metavar="PATH", help="the exported data file, or the dataset folder")
+    vex.add_argument("--store", help="also check every row against its WARC record in this store (" + STORE_HELP + ")")
+    vex.set_defaults(handler=cmd_verify_export)
