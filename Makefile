@@ -21,7 +21,7 @@ RWP_STAMP := $(RWP_DIR)/.installed
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: install test lint typecheck demo run bench bench-install bench-extraction clean
+.PHONY: install test lint typecheck demo serve run bench bench-install bench-extraction clean
 
 install: $(STAMP) $(PYWB_STAMP) $(PYWB_S3_STAMP) $(WACZ_STAMP) $(RWP_STAMP)
 
@@ -65,6 +65,11 @@ test: install lint typecheck
 
 demo: install
 	$(BIN)/python -m tests.fixtureweb.demo
+
+# The web app over the demo archive (`make demo` fills ./archive); it prints the address to open.
+serve: install
+	@test -d archive || { echo "make serve: no ./archive yet; run make demo first" >&2; exit 2; }
+	$(BIN)/archiver serve --store archive
 
 run: install
 	$(BIN)/archiver crawl $$($(BIN)/archiver sites list | cut -d' ' -f1)

@@ -22,6 +22,7 @@ from archiver.commands.replay import add_replay_command
 from archiver.commands.retrieval import add_retrieval_commands
 from archiver.commands.search import add_search_command
 from archiver.commands.sites import add_sites_command
+from archiver.commands.web import add_web_commands
 from archiver.errors import ArchiverError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_replay_command(sub)
     add_custody_commands(sub)
     add_release_commands(sub)
+    add_web_commands(sub)
     add_search_command(sub)
     add_extract_command(sub)
     return parser

@@ -130,12 +130,31 @@ def postgres_catalog() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def served_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The web app (`archiver serve`) over a crawled and recrawled fixture archive, once per run."""
+    from tests.webapp import served_archive as serve
+
+    with serve(tmp_path_factory.mktemp("webapp")) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """One headless Chromium (Debian's; Playwright cannot download one here) for the browser tests of a run."""
+    """One Chromium per test session (Debian's package, driven by Playwright; no browser download)."""
     from playwright.sync_api import sync_playwright
 
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[*args, "--disable-sync"])
-        yield chromium
-        chromium.close()
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],  # fmt: skip
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

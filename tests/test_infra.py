@@ -629,3 +629,20 @@ def test_systemd_unit_verifies(tmp_path: Path) -> None:
     unit.write_text(text.replace("/srv/libya-news-archive/.venv/bin/archiver", str(ROOT / ".venv/bin/archiver")))
     run = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False)
     assert run.returncode == 0 and not run.stderr.strip(), run.stderr
+
+
+def test_k8s_web_app_is_stateless_behind_two_origins() -> None:
+    spec = k8s_object("Deployment", "archiver-web")["spec"]
+    assert spec["replicas"] >= 2
+    args = parse_cli(expand_k8s_args(container("archiver-web")["args"], k8s_env()))
+    assert args.store.startswith("s3://") and urlsplit(args.catalog).scheme == "postgresql"
+    assert (args.host, args.port, args.replay_port) == ("0.0.0.0", 8000, 8001)
+    env = {item["name"]: item["value"] for item in container("archiver-web")["env"]}
+    assert urlsplit(env["ARCHIVER_WEB_ORIGIN"]).netloc != urlsplit(env["ARCHIVER_REPLAY_ORIGIN"]).netloc
+    hosts = {rule["host"]: rule["http"]["paths"][0]["backend"]["service"]["port"]["name"]
+             for rule in k8s_object("Ingress", "archiver-web")["spec"]["rules"]}  # fmt: skip
+    assert hosts == {
+        urlsplit(env["ARCHIVER_WEB_ORIGIN"]).netloc: "app",
+        urlsplit(env["ARCHIVER_REPLAY_ORIGIN"]).netloc: "replay",
+    }
+    assert {p["name"] for p in k8s_object("Service", "archiver-web")["spec"]["ports"]} == {"app", "replay"}

@@ -1,0 +1,60 @@
+"""The app's own words in Arabic and English (archived text is shown as archived, never translated)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("ar", "en")
+WORDS: dict[str, dict[str, str]] = {
+    "archive": {"ar": "أرشيف الأخبار الليبية", "en": "Libya News Archive"},
+    "search": {"ar": "بحث", "en": "Search"},
+    "url": {"ar": "البحث برابط", "en": "URL lookup"},
+    "datasets": {"ar": "مجموعات البيانات", "en": "Datasets"},
+    "crawls": {"ar": "عمليات الجمع", "en": "Crawls"},
+    "health": {"ar": "الحالة", "en": "Health"},
+    "sites": {"ar": "المواقع", "en": "Sites"},
+    "query": {"ar": "كلمات البحث", "en": "Search words"},
+    "site": {"ar": "الموقع", "en": "Site"},
+    "from": {"ar": "من", "en": "From"},
+    "to": {"ar": "إلى", "en": "To"},
+    "language": {"ar": "اللغة", "en": "Language"},
+    "section": {"ar": "القسم", "en": "Section"},
+    "author": {"ar": "الكاتب", "en": "Author"},
+    "sort": {"ar": "الترتيب", "en": "Sort"},
+    "relevance": {"ar": "الأكثر صلة", "en": "Relevance"},
+    "date": {"ar": "التاريخ", "en": "Date"},
+    "results": {"ar": "نتيجة", "en": "results"},
+    "per_month": {"ar": "المقالات في كل شهر", "en": "Articles per month"},
+    "no_search": {"ar": "فهرس البحث غير متوفر", "en": "The search index is not available"},
+    "lookup": {"ar": "عرض السجل", "en": "Show captures"},
+    "captures": {"ar": "النسخ المحفوظة", "en": "Captures"},
+    "time_libya": {"ar": "الوقت (ليبيا)", "en": "Time (Libya)"},
+    "time_utc": {"ar": "UTC", "en": "UTC"},
+    "status": {"ar": "الحالة", "en": "Status"},
+    "record": {"ar": "نوع السجل", "en": "Record"},
+    "version": {"ar": "النسخة", "en": "Version"},
+    "new_version": {"ar": "نسخة جديدة", "en": "new version"},
+    "same_version": {"ar": "النسخة نفسها", "en": "same version"},
+    "no_article": {"ar": "لا مقال", "en": "no article"},
+    "open": {"ar": "فتح", "en": "Open"},
+    "versions": {"ar": "النسخ", "en": "Versions"},
+    "compare": {"ar": "مقارنة", "en": "Compare"},
+    "diff": {"ar": "الفروق بين نسختين", "en": "Differences between two versions"},
+    "provenance": {"ar": "مصدر الحفظ", "en": "Provenance"},
+    "check_now": {"ar": "تحقق الآن", "en": "Check now"},
+    "downloads": {"ar": "تنزيلات", "en": "Downloads"},
+    "article_json": {"ar": "المقال (JSON كما حُفظ)", "en": "Article JSON (as stored)"},
+    "page_html": {"ar": "الصفحة (HTML)", "en": "Page HTML"},
+    "warc": {"ar": "ملف WARC للنسخة", "en": "The capture's WARC"},
+    "replay": {"ar": "الصفحة كما نُشرت", "en": "The page as served"},
+    "original": {"ar": "المصدر الأصلي", "en": "Original source"},
+    "crawl_now": {"ar": "اجمع الآن", "en": "Crawl now"},
+    "token": {"ar": "رمز أمين الأرشيف", "en": "Archivist token"},
+    "next_run": {"ar": "الموعد التالي", "en": "Next run"},
+    "download": {"ar": "تنزيل", "en": "Download"},
+    "format": {"ar": "الصيغة", "en": "Format"},
+    "error": {"ar": "خطأ", "en": "Error"},
+    "per_crawl": {"ar": "المقالات في كل عملية جمع", "en": "Articles per crawl"},
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return {key: value[lang] for key, value in WORDS.items()}

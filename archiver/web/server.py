@@ -1,0 +1,86 @@
+"""`archiver serve`: pywb (the renderer of archived pages) started on a private port, and one uvicorn server
+listening on two sockets: the app's port, and the replay port whose requests go to pywb through the replay proxy.
+Two ports are two origins, so an archived page never runs with the app's cookies or API."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from archiver.errors import ConfigError
+from archiver.replay import prepare_replay
+from archiver.web.app import WebConfig, create_app
+from archiver.web.replay_proxy import ReplayProxy
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot serve on {host}:{port} ({exc.strerror}); pass a free --port/--replay-port") from exc
+    sock.listen(128)
+    return sock
+
+
+def by_port(app: Any, replay: Any, replay_port: int) -> Any:
+    async def dispatch(scope: Any, receive: Any, send: Any) -> None:
+        server = scope.get("server") or (None, None)
+        target = replay if scope["type"] == "http" and server[1] == replay_port else app
+        if scope["type"] == "lifespan":
+            target = app
+        await target(scope, receive, send)
+
+    return dispatch
+
+
+def serve(
+    config: WebConfig,
+    *,
+    host: str,
+    port: int,
+    replay_port: int,
+    on_ready: Callable[[str, str], None] | None = None,
+    public_origins: tuple[str | None, str | None] = (None, None),
+) -> int:
+    """Serve until interrupted (SIGINT/SIGTERM stop uvicorn; pywb is stopped either way)."""
+    import uvicorn
+
+    from archiver.replay import _wait_until_serving
+    from archiver.store import open_existing_store
+
+    app_sock = bind(host, port)
+    replay_sock = bind(host, replay_port if replay_port else (app_sock.getsockname()[1] + 1))
+    app_port, replay_port = app_sock.getsockname()[1], replay_sock.getsockname()[1]
+    # Behind a load balancer the browser sees other origins than the sockets': those go into the CSP and frames.
+    app_origin = public_origins[0] or f"http://{host}:{app_port}"
+    replay_origin = public_origins[1] or f"http://{host}:{replay_port}"
+    config.replay_origin = replay_origin
+    with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
+        setup = prepare_replay(open_existing_store(config.store), Path(tmp), port=0, host="127.0.0.1")
+        pywb = subprocess.Popen(setup.command, cwd=setup.folder, stdout=subprocess.DEVNULL)
+        try:
+            _wait_until_serving(pywb, setup.base_url)
+            proxy = ReplayProxy(setup.base_url, app_origin)
+            asgi = by_port(create_app(config), proxy, replay_port)
+            server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off"))
+            if on_ready:
+                on_ready(app_origin, replay_origin)
+            asyncio.run(server.serve(sockets=[app_sock, replay_sock]))
+            return 0
+        finally:
+            pywb.terminate()
+            try:
+                pywb.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pywb.kill()
+                pywb.wait()
+            app_sock.close()
+            replay_sock.close()

@@ -1,0 +1,168 @@
+"""The archive the web-app tests share: the changing fixture site crawled twice (an article edited between the
+crawls), plus a page whose title is an XSS attempt, served by a real `archiver serve` subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import FAST_SETTINGS, ROOT, archiver, crawl_args
+from tests.fixtureweb.revisions import revisions_site
+from tests.fixtureweb.server import FixtureWeb, Reply, Site
+
+HOST = "127.0.0.61"
+XSS_TITLE = "<img src=x onerror=\"document.title='pwned'\">خبر عاجل"
+XSS_PAGE = f"""<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
+<title>{escape(XSS_TITLE)}</title>
+<script type="application/ld+json">{
+    json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": XSS_TITLE,
+            "datePublished": "2026-03-09T10:00:00+02:00",
+            "author": {"@type": "Person", "name": "<b>سالم</b>"},
+        },
+        ensure_ascii=False,
+    )
+}</script></head>
+<body><article><h1>&lt;img src=x onerror="document.title='pwned'"&gt;خبر عاجل</h1><div class="story-body">
+<p>أعلنت البلدية اليوم عن خطة جديدة لتنظيف الشواطئ في المدينة بمشاركة المتطوعين من الأحياء المجاورة.</p>
+<p>وقال المسؤولون إن الحملة ستستمر ثلاثة أسابيع وتشمل توزيع حاويات جديدة على طول الكورنيش.</p>
+<p>ودعت البلدية السكان إلى المشاركة والالتزام بالمواعيد المعلنة حفاظا على نظافة البيئة البحرية.</p>
+</div></article></body></html>"""
+
+
+@dataclass
+class ServedArchive:
+    store: Path
+    site: Site
+    base: str  # http://127.0.0.1:PORT
+    replay: str  # the replay origin
+    token: str
+    env: dict[str, str]
+
+    def url(self, number: int) -> str:
+        return self.site.url(f"/news/{number}/")
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        return request(self.base + path, headers=headers)
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        return request(self.base + path, data=body, headers=headers)
+
+
+def request(
+    url: str, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data is not None else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as answer:
+            return answer.status, dict(answer.headers.items()), answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers.items()), exc.read()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def changing_site() -> Site:
+    site = revisions_site(HOST)
+    site.add("/news/xss/", Reply(body=XSS_PAGE.encode("utf-8")))
+    return site
+
+
+@contextmanager
+def served_archive(tmp: Path) -> Iterator[ServedArchive]:
+    site = changing_site()
+    store = tmp / "archive"
+    profiles = tmp / "profiles"
+    profiles.mkdir()
+    env = {
+        "ARCHIVER_PROFILES_DIR": str(profiles),
+        "ARCHIVER_TOKENS_FILE": str(tmp / "tokens.json"),
+        "ARCHIVER_WEB_CRAWL_ARGS": " ".join(f"--set={s}" for s in FAST_SETTINGS),
+        "XDG_CACHE_HOME": str(tmp / "cache"),
+        "XDG_STATE_HOME": str(tmp / "state"),
+    }
+    with FixtureWeb([site]):
+        (profiles / "webfix.toml").write_text(
+            f'id = "webfix"\nname = "وكالة المرصد الساحلي"\nlanguage = "ar"\ndomains = ["{HOST}"]\n'
+            f'start_urls = ["{site.url("/")}"]\nschedule = "0 */6 * * *"\n',
+            encoding="utf-8",
+        )
+        first = archiver(*crawl_args(site.url("/"), site.url("/news/xss/"), store=str(store)), env=env)
+        assert first.returncode == 0, first.stderr[-3000:]
+        site.state["edition"] = 2
+        second = archiver(*crawl_args(site.url("/"), store=str(store), extra=("--recrawl",)), env=env)
+        assert second.returncode == 0, second.stderr[-3000:]
+        made = archiver("tokens", "create", "tester", env=env)
+        assert made.returncode == 0, made.stderr
+        port, replay_port = free_port(), free_port()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "archiver.cli",
+                "serve",
+                f"--store={store}",
+                f"--port={port}",
+                f"--replay-port={replay_port}",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert "serving" in line, (line, proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
+            served = ServedArchive(
+                store, site, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{replay_port}", made.stdout.strip(), env
+            )
+            _wait(served.base + "/api/sites")
+            yield served
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def _wait(url: str) -> None:
+    for _ in range(100):
+        try:
+            request(url)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def as_json(body: bytes) -> Any:
+    return json.loads(body)
+
+
+def wait_for_crawl(served: ServedArchive, crawl_id: str, seconds: float = 120) -> dict[str, Any]:
+    """A crawl started through the app, once its manifest is in the store (so later tests do not race it)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for entry in as_json(served.get("/api/crawls")[2]):
+            if entry["crawl_id"] == crawl_id:
+                return dict(entry)
+        time.sleep(0.5)
+    raise AssertionError(f"crawl {crawl_id} started by the web app did not finish in {seconds:.0f}s")
