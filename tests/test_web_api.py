@@ -195,6 +195,21 @@ def test_the_rate_limit_counts_per_client_and_endpoint() -> None:
     assert limiter.allow("10.0.0.2", "/api/snapshot") and limiter.allow("10.0.0.1", "/api/search")
 
 
+def test_a_dataset_downloads_with_its_manifest_and_card(served_archive: ServedArchive) -> None:
+    import zipfile
+
+    status, headers, body = served_archive.get("/datasets/download?format=jsonl&site=webfix&language=ar")
+    assert status == 200 and headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        names = set(archive.namelist())
+        assert {"manifest.json", "README.md"} <= names
+        rows = [
+            json.loads(line) for name in names if name.endswith(".jsonl") for line in archive.read(name).splitlines()
+        ]
+    assert {row["url"] for row in rows} >= {served_archive.url(1), served_archive.url(6)}
+    assert served_archive.get("/datasets/download?format=xlsx")[0] == 400
+
+
 def test_archivist_pages_and_english(served_archive: ServedArchive) -> None:
     health = served_archive.get("/health")[2].decode()
     assert health.count("<rect") >= 2  # articles per crawl: two crawls of the one site (more once "crawl now" ran)

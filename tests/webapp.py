@@ -114,6 +114,8 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
         made = archiver("tokens", "create", "tester", env=env)
         assert made.returncode == 0, made.stderr
         port, replay_port = free_port(), free_port()
+        # The server's log goes to a file: a pipe nobody drains fills up, and the server then blocks writing a line.
+        log = (tmp / "serve.log").open("w", encoding="utf-8")
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -127,13 +129,13 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=log,
             text=True,
         )
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()
-            assert "serving" in line, (line, proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
+            assert "serving" in line, (line, (tmp / "serve.log").read_text() if proc.poll() is not None else "")
             served = ServedArchive(
                 store, site, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{replay_port}", made.stdout.strip(), env
             )
@@ -142,6 +144,7 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+            log.close()
 
 
 def _wait(url: str) -> None:

@@ -73,7 +73,10 @@ def create_app(config: WebConfig) -> Any:
         Route("/api/crawls", api.api_crawls_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={Exception: _on_error, HTTPException: _on_http})
+    # Expected errors (bad input, not found, no token) have their own handlers, so they are answered and not logged
+    # as crashes; only the handler for any other Exception sits in the outermost middleware, which logs it.
+    handlers = {api.ApiError: _on_error, ArchiverError: _on_error, HTTPException: _on_http, Exception: _on_error}
+    app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.source = ArchiveSource(config.store, config.catalog)
     app.state.templates = _templates()
     app.state.replay_origin = config.replay_origin
