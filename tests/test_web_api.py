@@ -71,6 +71,22 @@ def test_snapshot_is_byte_for_byte_the_cli_and_the_store(served_archive: ServedA
     assert "تعديل" in html.decode("utf-8")
 
 
+def test_the_evidence_package_download_verifies_offline(served_archive: ServedArchive, tmp_path: Path) -> None:
+    url = served_archive.url(1)
+    article = served_archive.get(f"/article?url={q(url)}")[2].decode()
+    assert 'id="dl-wacz"' in article  # every capture offers its evidence package
+    status, headers, body = served_archive.get(f"/api/snapshot?url={q(url)}&format=wacz")
+    assert status == 200 and headers["content-type"] == "application/wacz"
+    package = tmp_path / "capture.wacz"
+    package.write_bytes(body)
+    checked = subprocess.run(
+        [sys.executable, "-m", "archiver.cli", "verify-package", str(package)],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **served_archive.env}, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert url in checked.stdout
+
+
 def test_an_earlier_time_gives_the_earlier_version(served_archive: ServedArchive) -> None:
     url = served_archive.url(1)
     first = as_json(served_archive.get(f"/api/history?url={q(url)}")[2])["captures"][0]

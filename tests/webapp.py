@@ -142,9 +142,24 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
             _wait(served.base + "/api/sites")
             yield served
         finally:
+            children = _children(proc.pid)
             proc.terminate()
             proc.wait(timeout=20)
             log.close()
+            assert children, "archiver serve runs pywb as its child"
+            for child in children:  # pywb stops with the app: no replay server outlives it
+                for _ in range(50):
+                    if not Path(f"/proc/{child}").exists():
+                        break
+                    time.sleep(0.1)
+                assert not Path(f"/proc/{child}").exists(), f"pywb (pid {child}) outlived archiver serve"
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
 
 
 def _wait(url: str) -> None:

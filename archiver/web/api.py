@@ -135,14 +135,10 @@ def api_snapshot(request: Request) -> Response:
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
         if fmt == "wacz":
-            try:
-                from archiver.evidence.package import build_capture_package  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:
-                raise ApiError(404, "evidence packages are not available in this build") from None
-            package = build_capture_package(catalog.store, archived, at)
-            body = package if isinstance(package, bytes) else package.read_bytes()
+            from archiver.evidence.package import build_capture_package
+
             return Response(
-                body,
+                build_capture_package(catalog.store, archived, at),
                 media_type="application/wacz",
                 headers={"Content-Disposition": 'attachment; filename="capture.wacz"'},
             )

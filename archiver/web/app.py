@@ -82,7 +82,7 @@ def create_app(config: WebConfig) -> Any:
     app.state.replay_origin = config.replay_origin
     app.state.tokens = config.tokens
     app.state.launcher = config.launcher or _default_launcher(config)
-    app.state.wacz = _wacz_available()
+    app.state.wacz = True  # every capture offers its evidence package (archiver/evidence)
     limiter = RateLimiter(config.rate_per_minute)
 
     async def guarded(scope: Any, receive: Any, send: Any) -> None:
@@ -121,14 +121,6 @@ def _logged_in(request: Request, tokens: TokenFile) -> bool:
 
     token = bearer(request)
     return token is not None and tokens.check(token) is not None
-
-
-def _wacz_available() -> bool:
-    try:
-        import archiver.evidence.package  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _default_launcher(config: WebConfig) -> Callable[[str, str], Any]:

@@ -5,6 +5,8 @@ Two ports are two origins, so an archived page never runs with the app's cookies
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import socket
 import subprocess
 import tempfile
@@ -65,7 +67,12 @@ def serve(
     config.replay_origin = replay_origin
     with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
         setup = prepare_replay(open_existing_store(config.store), Path(tmp), port=0, host="127.0.0.1")
-        pywb = subprocess.Popen(setup.command, cwd=setup.folder, stdout=subprocess.DEVNULL)
+        pywb = subprocess.Popen(
+            setup.command, cwd=setup.folder, stdout=subprocess.DEVNULL, preexec_fn=_stop_with_parent
+        )
+        # uvicorn re-raises SIGTERM once it has shut down; with the default action that would end this process
+        # before the `finally` below stops pywb. Turned into SystemExit, it unwinds through it.
+        previous = signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             _wait_until_serving(pywb, setup.base_url)
             proxy = ReplayProxy(setup.base_url, app_origin)
@@ -73,9 +80,11 @@ def serve(
             server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="off"))
             if on_ready:
                 on_ready(app_origin, replay_origin)
-            asyncio.run(server.serve(sockets=[app_sock, replay_sock]))
+            with contextlib.suppress(SystemExit):
+                asyncio.run(server.serve(sockets=[app_sock, replay_sock]))
             return 0
         finally:
+            signal.signal(signal.SIGTERM, previous)
             pywb.terminate()
             try:
                 pywb.wait(timeout=10)
@@ -84,3 +93,16 @@ def serve(
                 pywb.wait()
             app_sock.close()
             replay_sock.close()
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _stop_with_parent() -> None:
+    """In pywb's child process: on Linux, have the kernel send it SIGTERM when `archiver serve` dies, even by
+    SIGKILL, so no replay server outlives the app."""
+    import ctypes
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
