@@ -13,13 +13,8 @@ from starlette.responses import JSONResponse, Response
 
 from archiver.errors import ArchiverError, ConfigError, NotFoundError
 from archiver.retrieval.lookup import parse_at, snapshot_article, snapshot_html, snapshot_warc
-from archiver.web.reader import ArchiveSource, check_capture, timeline
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+from archiver.web.errors import ApiError
+from archiver.web.reader import ArchiveSource, check_capture, sites_data, timeline
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -154,7 +149,6 @@ def api_check(request: Request) -> Response:
 
 
 def api_sites(request: Request) -> Response:
-    from archiver.web.pages_ops import sites_data
 
     return JSONResponse({"sites": sites_data(source(request))})
 

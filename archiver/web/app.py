@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from archiver.errors import ArchiverError
 from archiver.web import api, pages, pages_ops
+from archiver.web.errors import ApiError
 from archiver.web.openapi import description
 from archiver.web.reader import ArchiveSource
 from archiver.web.security import HeadersMiddleware, RateLimiter, app_csp
@@ -75,7 +76,7 @@ def create_app(config: WebConfig) -> Any:
     ]
     # Expected errors (bad input, not found, no token) have their own handlers, so they are answered and not logged
     # as crashes; only the handler for any other Exception sits in the outermost middleware, which logs it.
-    handlers = {api.ApiError: _on_error, ArchiverError: _on_error, HTTPException: _on_http, Exception: _on_error}
+    handlers = {ApiError: _on_error, ArchiverError: _on_error, HTTPException: _on_http, Exception: _on_error}
     app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.source = ArchiveSource(config.store, config.catalog)
     app.state.templates = _templates()
@@ -147,7 +148,7 @@ def _default_launcher(config: WebConfig) -> Callable[[str, str], Any]:
 
 
 async def _on_error(request: Request, exc: Exception) -> Response:
-    status, message = api.api_error_status(exc) if isinstance(exc, api.ApiError | ArchiverError) else (500, "")
+    status, message = api.api_error_status(exc) if isinstance(exc, ApiError | ArchiverError) else (500, "")
     if status == 500 and not message:
         message = "internal error; the server log has the details"
     if request.url.path.startswith("/api/"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from archiver.web.api import ApiError
+from archiver.web.errors import ApiError
 from archiver.web.tokens import TokenFile, TokenInfo
 
 

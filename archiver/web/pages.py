@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from archiver.errors import ArchiverError
-from archiver.web.api import ApiError, at_param, date_param, run_search, source
+from archiver.web.api import at_param, date_param, run_search, source
 from archiver.web.charts import bars
+from archiver.web.errors import ApiError
 from archiver.web.i18n import LANGUAGES, words
 from archiver.web.reader import (
     diff_segments,
@@ -160,7 +161,7 @@ def replay_page(request: Request) -> Response:
 
 
 def datasets_page(request: Request) -> Response:
-    from archiver.web.pages_ops import sites_data
+    from archiver.web.reader import sites_data
 
     return render(request, "datasets.html", {"sites": sites_data(source(request))})
 

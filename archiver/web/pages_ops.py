@@ -3,40 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from archiver.web.reader import ArchiveSource
-
-
-def sites_data(src: ArchiveSource) -> list[dict[str, Any]]:
-    from croniter import croniter
-
-    from archiver.sites import profiles
-
-    out = []
-    now = datetime.now(UTC)
-    for site_id, profile in sorted(profiles().items()):
-        schedule = getattr(profile, "schedule", None)
-        next_run = None
-        if schedule:
-            try:
-                next_run = croniter(schedule, now).get_next(datetime).strftime("%Y-%m-%dT%H:%M:%SZ")
-            except (ValueError, KeyError):
-                next_run = None
-        out.append(
-            {
-                "id": site_id,
-                "name": getattr(profile, "name", site_id),
-                "language": getattr(profile, "language", None),
-                "schedule": schedule,
-                "next_run": next_run,
-            }
-        )
-    return out
+from archiver.web.reader import sites_data
 
 
 def crawls_page(request: Request) -> Response:
@@ -72,8 +42,9 @@ def sites_page(request: Request) -> Response:
 
 async def crawl_now(request: Request) -> Response:
     """The form behind "crawl now": CSRF-checked, then the archivist token in the form, then the crawl."""
-    from archiver.web.api import ApiError, start_crawl
+    from archiver.web.api import start_crawl
     from archiver.web.auth import check_token
+    from archiver.web.errors import ApiError
     from archiver.web.pages import render
     from archiver.web.security import CSRF_COOKIE, csrf_ok
 

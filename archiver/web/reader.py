@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from archiver.catalog.catalog import Catalog
@@ -18,6 +19,7 @@ from archiver.errors import ArchiverError, NotFoundError
 from archiver.retrieval.localtime import libya_time
 from archiver.retrieval.lookup import HistoryEntry, _member, find_url, history, payload_capture, snapshot
 from archiver.store import Store, open_existing_store
+from archiver.store.layout import CRAWLS_PREFIX, is_manifest_key
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,8 @@ def read_json(store: Store, key: str) -> dict[str, Any]:
 
 def manifest_of(store: Store, warc_file: str) -> tuple[str, str] | None:
     """The crawl manifest that lists `warc_file`, and the sha256 of the manifest's bytes."""
-    for info in store.list("crawls/"):
-        if not info.key.endswith("/manifest.json"):
+    for info in store.list(CRAWLS_PREFIX):
+        if not is_manifest_key(info.key):
             continue
         with store.open(info.key) as handle:
             data = handle.read()
@@ -137,3 +139,30 @@ def versions(entries: list[HistoryEntry]) -> list[HistoryEntry]:
 def replay_path(url: str, captured_at: str) -> str:
     # mp_: the page alone, without pywb's banner frame around it
     return f"/libya/{timestamp14(captured_at)}mp_/{url}"
+
+
+def sites_data(src: ArchiveSource) -> list[dict[str, Any]]:
+    from croniter import croniter
+
+    from archiver.sites import profiles
+
+    out = []
+    now = datetime.now(UTC)
+    for site_id, profile in sorted(profiles().items()):
+        schedule = getattr(profile, "schedule", None)
+        next_run = None
+        if schedule:
+            try:
+                next_run = croniter(schedule, now).get_next(datetime).strftime("%Y-%m-%dT%H:%M:%SZ")
+            except (ValueError, KeyError):
+                next_run = None
+        out.append(
+            {
+                "id": site_id,
+                "name": getattr(profile, "name", site_id),
+                "language": getattr(profile, "language", None),
+                "schedule": schedule,
+                "next_run": next_run,
+            }
+        )
+    return out
