@@ -5,24 +5,42 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archiver.commands.common import STORE_HELP, iso_date
 
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from archiver.datasets.card import CardInfo
-    from archiver.datasets.export import export
+if TYPE_CHECKING:
     from archiver.datasets.selection import ExportFilter
-    from archiver.store import open_existing_store
 
-    selection = ExportFilter(
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The selection options `export` and `release` share (repeated --site/--language combine)."""
+    parser.add_argument("--store", help=STORE_HELP)
+    parser.add_argument("--site", action="append", default=[], help="only this site (repeat for several)")
+    parser.add_argument("--from", dest="date_from", type=iso_date, help="published on or after DATE")
+    parser.add_argument("--to", dest="date_to", type=iso_date, help="published on or before DATE")
+    parser.add_argument("--language", action="append", default=[], help="ar, en, ... (repeat for several)")
+    parser.add_argument("--versions", default="latest", help="latest (default) or all versions of each article")
+
+
+def export_filter(args: argparse.Namespace) -> ExportFilter:
+    from archiver.datasets.selection import ExportFilter
+
+    return ExportFilter(
         sites=tuple(args.site),
         date_from=args.date_from,
         date_to=args.date_to,
         languages=tuple(args.language),
         versions=args.versions,
     )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archiver.datasets.card import CardInfo
+    from archiver.datasets.export import export
+    from archiver.store import open_existing_store
+
+    selection = export_filter(args)
     info = CardInfo.from_options(args.license, args.contact)
     result = export(open_existing_store(args.store), args.format, args.out, selection, bom=args.bom, info=info)
     print(f"{result.rows} articles written to {result.path}")
@@ -48,12 +66,7 @@ def add_dataset_commands(sub: Any) -> None:
     exp.add_argument(
         "--out", required=True, help="output file, or DIR/ (or an existing directory) for a dataset folder"
     )
-    exp.add_argument("--store", help=STORE_HELP)
-    exp.add_argument("--site", action="append", default=[], help="only this site (repeat for several)")
-    exp.add_argument("--from", dest="date_from", type=iso_date, help="published on or after DATE")
-    exp.add_argument("--to", dest="date_to", type=iso_date, help="published on or before DATE")
-    exp.add_argument("--language", action="append", default=[], help="ar, en, ... (repeat for several)")
-    exp.add_argument("--versions", default="latest", help="latest (default) or all versions of each article")
+    add_filter_options(exp)
     exp.add_argument("--bom", action="store_true", help="CSV/JSONL: start with a UTF-8 BOM (for spreadsheets)")
     exp.add_argument("--license", help="licence of the dataset card: an SPDX id (default: other, with a note)")
     exp.add_argument("--contact", help="who to contact about the dataset, for its card (default $ARCHIVER_CONTACT)")

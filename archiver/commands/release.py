@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from archiver.commands.common import STORE_HELP, iso_date
+from archiver.commands.common import STORE_HELP
 from archiver.commands.custody import tsa_setting
+from archiver.commands.datasets import add_filter_options, export_filter
 from archiver.errors import ConfigError
 
 
@@ -15,18 +16,11 @@ def cmd_release(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from archiver.datasets.card import CardInfo
-    from archiver.datasets.selection import ExportFilter
     from archiver.release.build import build_release
     from archiver.release.seal import SealOptions
     from archiver.store import open_existing_store
 
-    selection = ExportFilter(
-        sites=tuple(args.site),
-        date_from=args.date_from,
-        date_to=args.date_to,
-        languages=tuple(args.language),
-        versions=args.versions,
-    )
+    selection = export_filter(args)
     result = build_release(
         open_existing_store(args.store),
         args.name,
@@ -84,12 +78,7 @@ def add_release_commands(sub: Any) -> None:
     rel.add_argument("--version", required=True, help="its version (e.g. 2026.11 or 1.0.0)")
     rel.add_argument("--out", required=True, help="the release folder to create (must not exist)")
     rel.add_argument("--format", default="jsonl", help="jsonl (default), csv or parquet")
-    rel.add_argument("--store", help=STORE_HELP)
-    rel.add_argument("--site", action="append", default=[], help="only this site (repeat for several)")
-    rel.add_argument("--from", dest="date_from", type=iso_date, help="published on or after DATE")
-    rel.add_argument("--to", dest="date_to", type=iso_date, help="published on or before DATE")
-    rel.add_argument("--language", action="append", default=[], help="ar, en, ... (repeat for several)")
-    rel.add_argument("--versions", default="latest", help="latest (default) or all versions of each article")
+    add_filter_options(rel)
     rel.add_argument("--license", help="an SPDX id (default: other, with a note)")
     rel.add_argument("--contact", help="who to contact about the dataset (default $ARCHIVER_CONTACT)")
     rel.add_argument(
