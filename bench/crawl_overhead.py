@@ -3,14 +3,17 @@
     python -m bench.crawl_overhead [--pages 2000] [--rounds 3]
 
 Both crawlers run as separate processes against one loopback server with the same concurrency and no delays,
-alternating, so machine noise hits both. Reported: median wall time, pages/s, ratio, peak RSS (ru_maxrss), and
-the archiving crawl's peak RSS at a quarter of the pages, to show memory does not grow with the crawl.
+alternating, so machine noise hits both. Reported: median wall time, pages/s, ratio, median CPU time (user + system
+of the crawl process) and its ratio, peak RSS (VmHWM), and the archiving crawl's peak RSS at a quarter of the pages,
+to show memory does not grow with the crawl. On a loopback site a crawl is CPU-bound, so the CPU ratio is the
+steadier figure when other work shares the machine (wall times then swing by 2x, CPU times by a few per cent).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -19,6 +22,7 @@ import tempfile
 import time
 from html import escape
 from pathlib import Path
+from typing import NamedTuple
 
 from tests.fixtureweb.server import FixtureWeb, Reply, Site
 from tests.fixtureweb.text import TOPICS_AR, article_text
@@ -76,10 +80,23 @@ runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 
 
+class Run(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process
+    peak: float  # peak RSS, MiB
+
+
 def timed(module: str, args: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MiB) of one run of `python -m module args` in its own process."""
+    run = measured(module, args)
+    return run.wall, run.peak
+
+
+def measured(module: str, args: list[str]) -> Run:
+    """Wall time, CPU time and peak RSS of one run of `python -m module args` in its own process."""
     with tempfile.NamedTemporaryFile(prefix="bench-peak-") as peak:
         env = {**os.environ, "BENCH_PEAK_FILE": peak.name}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-c", _PEAK_WRAPPER, module, *args],
@@ -89,9 +106,11 @@ def timed(module: str, args: list[str]) -> tuple[float, float]:
             check=False,
         )
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             raise RuntimeError(f"{module} {args[:2]} failed with exit code {proc.returncode}")
-        return elapsed, int(Path(peak.name).read_text() or 0) / 1024
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return Run(elapsed, cpu, int(Path(peak.name).read_text() or 0) / 1024)
 
 
 def main() -> int:
@@ -100,12 +119,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
-    results: dict[str, list[tuple[float, float]]] = {"bare": [], "archiver": [], "archiver-quarter": []}
+    results: dict[str, list[Run]] = {"bare": [], "archiver": [], "archiver-quarter": []}
     try:
         big, small = generated_site("127.0.0.41", args.pages), generated_site("127.0.0.42", args.pages // 4)
         with FixtureWeb([big, small]):
             for round_no in range(args.rounds):
-                results["bare"].append(timed("bench.bare_spider", [big.url("/")]))
+                results["bare"].append(measured("bench.bare_spider", [big.url("/")]))
                 store = work / f"store-{round_no}"
                 sets = [f"--set={s}" for s in SETTINGS]
                 archive_cmd = [
@@ -114,7 +133,7 @@ def main() -> int:
                     f"--store={store}",
                     *sets,
                 ]
-                results["archiver"].append(timed("archiver.cli", archive_cmd))
+                results["archiver"].append(measured("archiver.cli", archive_cmd))
                 articles = sum(1 for _ in (store / "articles").rglob("*.json"))
                 if articles != args.pages:
                     raise RuntimeError(f"archiving crawl stored {articles} articles, expected {args.pages}")
@@ -125,25 +144,27 @@ def main() -> int:
                     f"--store={store}",
                     *sets,
                 ]
-                results["archiver-quarter"].append(timed("archiver.cli", quarter))
+                results["archiver-quarter"].append(measured("archiver.cli", quarter))
                 shutil.rmtree(store)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     pages = args.pages + (args.pages + PER_LISTING - 1) // PER_LISTING
-    bare_t = statistics.median(t for t, _m in results["bare"])
-    arch_t = statistics.median(t for t, _m in results["archiver"])
+
+    def median(name: str, field: str) -> float:
+        return statistics.median(getattr(run, field) for run in results[name])
+
     print(f"generated site: {args.pages} articles + listings = {pages} pages; {args.rounds} rounds, medians")
-    print(f"{'crawler':<26}{'wall s':>9}{'pages/s':>10}{'peak RSS MiB':>14}")
-    for name, runs in results.items():
-        wall = statistics.median(t for t, _m in runs)
-        rss = statistics.median(m for _t, m in runs)
+    print(f"{'crawler':<26}{'wall s':>9}{'pages/s':>10}{'CPU s':>9}{'peak RSS MiB':>14}")
+    for name in results:
+        wall, cpu, rss = median(name, "wall"), median(name, "cpu"), median(name, "peak")
         count = (
             pages
             if name != "archiver-quarter"
             else args.pages // 4 + (args.pages // 4 + PER_LISTING - 1) // PER_LISTING
         )
-        print(f"{name:<26}{wall:>9.2f}{count / wall:>10.1f}{rss:>14.1f}")
-    print(f"ratio archiver / bare scrapy (wall time): {arch_t / bare_t:.2f}x")
+        print(f"{name:<26}{wall:>9.2f}{count / wall:>10.1f}{cpu:>9.2f}{rss:>14.1f}")
+    print(f"ratio archiver / bare scrapy (wall time): {median('archiver', 'wall') / median('bare', 'wall'):.2f}x")
+    print(f"ratio archiver / bare scrapy (CPU time): {median('archiver', 'cpu') / median('bare', 'cpu'):.2f}x")
     return 0
 
 

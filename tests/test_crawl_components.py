@@ -131,3 +131,29 @@ def test_the_archive_extension_is_found_through_the_crawler(tmp_path: Path) -> N
     assert WarcCaptureMiddleware.from_crawler(crawler).archive is archive
     assert ArticlePipeline.from_crawler(crawler).archive is archive
     archive.close(utcnow(), {})
+
+
+class _Finished:
+    """Stands in for the leasing scheduler's one method the lease middlewares call (no Redis needed to see them
+    end a request's lease: tests/test_distributed.py runs the real scheduler against Redis)."""
+
+    def __init__(self) -> None:
+        self.finished: list[str] = []
+
+    def finish(self, request: Request) -> None:
+        self.finished.append(request.url)
+
+
+def test_lease_middlewares_are_built_from_a_scheduler_lookup_and_end_the_lease() -> None:
+    from archiver.distributed.scheduler import LeaseReleaseDownloaderMiddleware, LeaseReleaseSpiderMiddleware
+
+    scheduler = _Finished()
+    request = Request(URL)
+    response = HtmlResponse(URL, body=PAGE, request=request)
+    spider_mw = LeaseReleaseSpiderMiddleware(lambda: scheduler)  # type: ignore[arg-type, return-value]
+    assert list(spider_mw.process_spider_output(response, iter([1, 2]))) == [1, 2]
+    download_mw = LeaseReleaseDownloaderMiddleware(lambda: scheduler)  # type: ignore[arg-type, return-value]
+    assert download_mw.process_exception(request, TimeoutError()) is None
+    assert scheduler.finished == [URL, URL]
+    # Before the engine has a leasing scheduler (or in a crawl without one) nothing is ended, nothing fails.
+    assert LeaseReleaseDownloaderMiddleware(lambda: None).process_exception(request, TimeoutError()) is None

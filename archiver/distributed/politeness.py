@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.http import Request, Response
@@ -22,6 +22,9 @@ from twisted.internet.task import LoopingCall, deferLater
 
 from archiver.crawl.politeness.delays import parse_retry_after
 from archiver.distributed.frontier import Frontier, connect
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 SLOT_META_KEY = "archiver_origin_slot"
 
@@ -54,7 +57,7 @@ class SharedPolitenessMiddleware:
         self._renew = LoopingCall(self.renew)
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> SharedPolitenessMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
         settings = crawler.settings
         frontier = Frontier(connect(settings["ARCHIVER_FRONTIER_URL"]), settings["ARCHIVER_FRONTIER_JOB"])
         middleware = cls(

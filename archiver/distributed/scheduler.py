@@ -17,8 +17,8 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import redis
 from scrapy import Request, signals
@@ -31,6 +31,9 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from archiver.distributed.frontier import Frontier
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 LEASE_META_KEY = "archiver_lease"
@@ -77,7 +80,7 @@ class FrontierDupeFilter(RFPDupeFilter):  # type: ignore[misc]
 class LeasingScheduler(Scheduler):  # type: ignore[misc]
     """scrapy-redis's scheduler with leases, a crawl-wide page budget, and the end-of-crawl watch."""
 
-    crawler: Any
+    crawler: Crawler
     queue: LeasedQueue
     # Set in from_crawler: scrapy-redis builds the instance itself (from_settings), with its own arguments.
     ttl: float
@@ -95,7 +98,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
     watch: LoopingCall
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> LeasingScheduler:
+    def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
         scheduler: LeasingScheduler = super().from_crawler(crawler)
         settings = crawler.settings
         scheduler.crawler = crawler
@@ -272,7 +275,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             raise DontCloseSpider  # the watch decides: other workers may still queue requests
 
 
-def _scheduler_of(crawler: Any) -> LeasingScheduler | None:
+def _scheduler_of(crawler: Crawler) -> LeasingScheduler | None:
     engine = getattr(crawler, "engine", None)
     scheduler = getattr(engine, "scheduler", None)
     return scheduler if isinstance(scheduler, LeasingScheduler) else None
@@ -281,15 +284,15 @@ def _scheduler_of(crawler: Any) -> LeasingScheduler | None:
 class LeaseReleaseSpiderMiddleware:
     """Outermost spider middleware: the lease ends once the callback's output (new requests queued) is through."""
 
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
+    def __init__(self, scheduler: Callable[[], LeasingScheduler | None]) -> None:
+        self.scheduler = scheduler  # the crawl's leasing scheduler, once the engine has one
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> LeaseReleaseSpiderMiddleware:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> LeaseReleaseSpiderMiddleware:
+        return cls(lambda: _scheduler_of(crawler))
 
     def _finish(self, response: Response) -> None:
-        scheduler = _scheduler_of(self.crawler)
+        scheduler = self.scheduler()
         request = getattr(response, "request", None)
         if scheduler is not None and request is not None:
             scheduler.finish(request)
@@ -315,15 +318,15 @@ class LeaseReleaseSpiderMiddleware:
 class LeaseReleaseDownloaderMiddleware:
     """Farthest from the downloader: its process_exception runs only when no middleware retried the request."""
 
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
+    def __init__(self, scheduler: Callable[[], LeasingScheduler | None]) -> None:
+        self.scheduler = scheduler
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> LeaseReleaseDownloaderMiddleware:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> LeaseReleaseDownloaderMiddleware:
+        return cls(lambda: _scheduler_of(crawler))
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        scheduler = _scheduler_of(self.crawler)
+        scheduler = self.scheduler()
         if scheduler is not None:
             scheduler.finish(request)
         return None

@@ -8,12 +8,15 @@ settings were copied, so the objects are not copied; `from_crawler` builds the e
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scrapy.exceptions import NotConfigured
 
 from archiver.crawl.archive.crawl_archive import CrawlArchive
 from archiver.crawl.discovery.crawl_scope import CrawlScope
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 ARCHIVE_SETTING = "ARCHIVER_ARCHIVE"
 SCOPE_SETTING = "ARCHIVER_SCOPE"
@@ -31,7 +34,7 @@ class ArchiveExtension:
         self.scope = scope
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ArchiveExtension:
+    def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
         archive = crawler.settings.get(ARCHIVE_SETTING)
         if not isinstance(archive, CrawlArchive):
             raise NotConfigured("no crawl archive: this crawl writes no WARC")
@@ -39,19 +42,19 @@ class ArchiveExtension:
         return cls(archive, scope if isinstance(scope, CrawlScope) else CrawlScope())
 
 
-def hand_over(crawler: Any, archive: CrawlArchive, scope: CrawlScope) -> None:
+def hand_over(crawler: Crawler, archive: CrawlArchive, scope: CrawlScope) -> None:
     """Give the crawler what its ArchiveExtension is built from (before `crawl()` freezes its settings)."""
     crawler.settings.set(ARCHIVE_SETTING, archive, priority="cmdline")
     crawler.settings.set(SCOPE_SETTING, scope, priority="cmdline")
 
 
-def installed_archive(crawler: Any) -> ArchiveExtension | None:
+def installed_archive(crawler: Crawler) -> ArchiveExtension | None:
     """The crawl's ArchiveExtension, or None when the crawl runs without one."""
     found: ArchiveExtension | None = crawler.get_extension(ArchiveExtension)
     return found
 
 
-def archive_of(crawler: Any) -> ArchiveExtension:
+def archive_of(crawler: Crawler) -> ArchiveExtension:
     found = installed_archive(crawler)
     if found is None:
         raise NotConfigured("ArchiveExtension is not installed: add it to EXTENSIONS")

@@ -5,7 +5,7 @@ then its metadata record is written on the reactor thread naming the version tha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
@@ -14,13 +14,16 @@ from twisted.python.failure import Failure
 from archiver.crawl.archive.crawl_archive import ArticleDraft, CaptureRef, CrawlArchive, ExtractionEvidence
 from archiver.crawl.archive.extension import archive_of
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
 
 class ArticlePipeline:
     def __init__(self, archive: CrawlArchive) -> None:
         self.archive = archive
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ArticlePipeline:
+    def from_crawler(cls, crawler: Crawler) -> ArticlePipeline:
         return cls(archive_of(crawler).archive)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any] | Deferred[dict[str, Any]]:

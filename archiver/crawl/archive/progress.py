@@ -11,7 +11,10 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ class CrawlProgress:
         self._task: Any = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> CrawlProgress:
+    def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
         from scrapy import signals
         from scrapy.exceptions import NotConfigured
 
@@ -110,7 +113,7 @@ class CrawlProgress:
         return fields
 
 
-def _queue_size(crawler: Any) -> int | None:
+def _queue_size(crawler: Crawler) -> int | None:
     """Requests waiting in the scheduler (None when there is no scheduler or it cannot tell)."""
     scheduler = getattr(getattr(crawler, "engine", None), "scheduler", None)
     try:
@@ -119,7 +122,7 @@ def _queue_size(crawler: Any) -> int | None:
         return None
 
 
-def _in_flight(crawler: Any) -> int | None:
+def _in_flight(crawler: Crawler) -> int | None:
     """Requests being downloaded now."""
     active = getattr(getattr(getattr(crawler, "engine", None), "downloader", None), "active", None)
     return len(active) if active is not None else None

@@ -7,13 +7,16 @@ never archived as new captures. The response's capture reference goes to `reques
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.http import Request, Response
 
 from archiver.crawl.archive.extension import Stats, archive_of
 from archiver.crawl.capture.wiretap import WIRE_META_KEY
 from archiver.crawl.outcome import TLS_UNVERIFIED, is_tls_verification_failure
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 if TYPE_CHECKING:
     from archiver.crawl.archive.crawl_archive import CrawlArchive
@@ -30,7 +33,7 @@ class WarcCaptureMiddleware:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         found = archive_of(crawler)
         return cls(found.archive, found.scope, crawler.stats)
 

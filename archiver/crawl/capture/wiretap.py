@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader.handlers.http11 import (
     HTTP11DownloadHandler,
@@ -34,6 +34,9 @@ from archiver.crawl.archive.extension import installed_archive
 from archiver.crawl.politeness.netsafety import AddressRefused, refusal
 from archiver.provenance.connection import dns_fields, host_of, tls_fields
 from archiver.warc.records import utcnow
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 WIRE_META_KEY = "archiver_wire_exchange"
 logger = logging.getLogger(__name__)
@@ -222,7 +225,7 @@ class _TappingAgent(_ScrapyAgent):
 class ArchivingDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler with a tapped connection pool. Use for both http and https."""
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
 

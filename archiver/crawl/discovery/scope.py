@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
 from archiver.crawl.archive.extension import Stats, installed_archive
 from archiver.crawl.discovery.crawl_scope import CrawlScope
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 class OriginScopeMiddleware:
@@ -19,7 +22,7 @@ class OriginScopeMiddleware:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> OriginScopeMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> OriginScopeMiddleware:
         found = installed_archive(crawler)
         return cls(found.scope if found else None, crawler.stats)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
 
 import scrapy
@@ -33,6 +33,9 @@ from archiver.extraction.pagetype import is_article, url_looks_like_article
 from archiver.extraction.profile_check import extract_with_evidence
 from archiver.sites import profile_for_host
 from archiver.urls import TrapGuard, normalize_url, origin_of
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +127,7 @@ class NewsSpider(scrapy.Spider):
         self.sitemap_max_size = DEFAULT_SITEMAP_MAX_SIZE
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         spider.link_limits.max_per_page = max(1, crawler.settings.getint("ARCHIVER_MAX_LINKS_PER_PAGE"))

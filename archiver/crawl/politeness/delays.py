@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -39,7 +42,7 @@ class PolitenessMiddleware:
         self.not_before: dict[str, float] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> PolitenessMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> PolitenessMiddleware:
         settings = crawler.settings
         middleware = cls(
             settings.get("ROBOTSTXT_USER_AGENT") or settings["USER_AGENT"],

@@ -7,7 +7,7 @@ a 4xx (but 429) means no rules; a 5xx, a 429 or an unreachable server means "ass
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -18,6 +18,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from archiver.crawl.outcome import TLS_UNVERIFIED, is_tls_verification_failure
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ class _FixedAnswer(RobotParser):
         self.sitemaps: list[str] = []
 
     @classmethod
-    def from_crawler(cls, crawler: Any, robotstxt_body: bytes) -> _FixedAnswer:  # pragma: no cover - unused
+    def from_crawler(cls, crawler: Crawler, robotstxt_body: bytes) -> _FixedAnswer:  # pragma: no cover - unused
         return cls(True)
 
     def allowed(self, url: str | bytes, user_agent: str | bytes) -> bool:

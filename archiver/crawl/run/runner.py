@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from archiver.catalog.catalog import Catalog
@@ -27,6 +27,9 @@ from archiver.sites import site_id_for_url
 from archiver.store import Store, open_store
 from archiver.store.layout import manifest_key, site_articles_prefix
 from archiver.warc.records import utcnow
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 @dataclass
@@ -61,7 +64,7 @@ def refuse_taken_crawl_id(store: Store, spool: Spool, crawl_id: str) -> None:
         )
 
 
-def _stopper(crawler: Any) -> Callable[[BaseException], None]:
+def _stopper(crawler: Crawler) -> Callable[[BaseException], None]:
     """Stop the crawl (from any thread) once nothing more can be stored: pages fetched after it would be lost."""
 
     def stop(error: BaseException) -> None:
