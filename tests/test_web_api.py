@@ -125,6 +125,23 @@ def test_sites_crawls_and_health(served_archive: ServedArchive) -> None:
     assert [s["site"] for s in health["sites"]] == ["webfix"]
 
 
+def test_coverage_answers_as_the_cli(served_archive: ServedArchive) -> None:
+    status, headers, body = served_archive.get("/api/coverage")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    cli = archiver("coverage", "--format=json", f"--store={served_archive.store}", env=served_archive.env)
+    assert cli.returncode == 0, cli.stderr
+    answer = as_json(body)
+    assert answer == json.loads(cli.stdout)
+    (site,) = answer["sites"]
+    ids = {json.loads(p.read_bytes())["id"] for p in (served_archive.store / "articles").rglob("*.json")}
+    assert site["site"] == "webfix" and site["articles"] == len(ids) and site["imported"] == 0
+    assert site["oldest"] == "2025-12-20" and site["gaps"] == ["2026-01", "2026-02"]
+    assert site["months"]["2025-12"] == 1 and sum(site["months"].values()) + site["undated"] == len(ids)
+    assert as_json(served_archive.get("/api/coverage?site=webfix")[2]) == answer
+    status, _, body = served_archive.get("/api/coverage?site=nowhere")
+    assert status == 404 and "nowhere" in as_json(body)["error"]
+
+
 def test_starting_a_crawl_needs_a_valid_token(served_archive: ServedArchive) -> None:
     body = json.dumps({"site": "webfix"}).encode()
     json_type = {"Content-Type": "application/json"}
@@ -192,7 +209,8 @@ def test_check_now_rehashes_the_record(served_archive: ServedArchive) -> None:
 def test_the_openapi_description_lists_every_endpoint(served_archive: ServedArchive) -> None:
     spec = as_json(served_archive.get("/api/openapi.json")[2])
     assert set(spec["paths"]) == {
-        "/api/search", "/api/history", "/api/snapshot", "/api/check", "/api/sites", "/api/health", "/api/crawls"
+        "/api/search", "/api/history", "/api/snapshot", "/api/check", "/api/sites", "/api/health", "/api/crawls",
+        "/api/coverage",
     }  # fmt: skip
     assert "post" in spec["paths"]["/api/crawls"]
 
@@ -235,3 +253,7 @@ def test_archivist_pages_and_english(served_archive: ServedArchive) -> None:
     page = sites[2].decode()
     assert '<html lang="en" dir="ltr">' in page and "Crawl now" in page and "webfix" in page
     assert '<html lang="ar" dir="rtl">' in served_archive.get("/sites")[2].decode()
+    assert 'class="fill-rates" data-site="webfix"' in page and 'data-field="title"' in page  # fill rates
+    assert '<table class="health">' in health and "<pre" not in health  # a table, not JSON text
+    coverage = served_archive.get("/coverage?lang=en")[2].decode()
+    assert coverage.count('<rect class="gap" data-month=') == 2 and "Months with none" in coverage
