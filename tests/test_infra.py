@@ -344,6 +344,33 @@ def test_dockerfile_installs_the_project_as_non_root() -> None:
     assert entrypoint[-1] == "archiver" and "archiver" in scripts
 
 
+def test_the_image_has_pywb_for_replay_in_its_own_venv() -> None:
+    # The same pinned pywb as `make install` puts in .venv-pywb, and ARCHIVER_PYWB naming its `wayback`, which is
+    # where `archiver serve` and `archiver replay` look first.
+    text = dockerfile()
+    pinned = re.search(r"pip install --quiet '(pywb==[\d.]+)'", (ROOT / "Makefile").read_text())
+    venv = re.search(r"^RUN python -m venv (\S+)", text, flags=re.MULTILINE)
+    env = re.search(r"^ENV ARCHIVER_PYWB=(\S+)$", text, flags=re.MULTILINE)
+    assert pinned and venv and env
+    assert f"{venv[1]}/bin/pip install '{pinned[1]}' boto3" in text
+    assert env[1] == f"{venv[1]}/bin/wayback"
+    assert text.index("ARCHIVER_PYWB") < text.index("\nUSER ")  # installed as root, before the image drops to a user
+
+
+def test_archiver_finds_pywb_where_archiver_pywb_says(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from archiver.replay import find_wayback
+
+    wayback = ROOT / ".venv-pywb" / "bin" / "wayback"
+    assert wayback.is_file(), "make install puts pywb in .venv-pywb"
+    elsewhere = tmp_path / "opt" / "pywb" / "bin" / "wayback"  # as in the image: not this checkout's venv
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.symlink_to(wayback)
+    monkeypatch.setenv("ARCHIVER_PYWB", str(elsewhere))
+    assert find_wayback() == elsewhere
+    run = subprocess.run([str(elsewhere), "--help"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and "--port" in run.stdout
+
+
 def test_docker_context_holds_what_pip_install_needs() -> None:
     # The ignore file is an allow-list: everything pyproject.toml reads must be let back in.
     allowed = {line.rstrip("/") for line in (INFRA / "Dockerfile.dockerignore").read_text().splitlines()}

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import ROOT, archiver
@@ -227,6 +228,31 @@ def test_the_rate_limit_counts_per_client_and_endpoint() -> None:
     limiter = RateLimiter(3, window=3600)
     assert [limiter.allow("10.0.0.1", "/api/snapshot") for _ in range(5)] == [True, True, True, False, False]
     assert limiter.allow("10.0.0.2", "/api/snapshot") and limiter.allow("10.0.0.1", "/api/search")
+
+
+def test_a_rate_limit_shared_through_redis_holds_across_replicas() -> None:
+    import secrets
+
+    import redis
+
+    from archiver.errors import ConfigError
+    from archiver.web.security import SharedRateLimiter
+
+    prefix, url = f"lna:test:{secrets.token_hex(6)}", "redis://127.0.0.1:6379/15"
+    window = 10**9  # one window for the whole test: no clock in the assertion
+    first, second = (SharedRateLimiter(url, 3, window=window, prefix=prefix) for _ in range(2))  # two replicas
+    try:
+        answers = [limiter.allow("10.0.0.1", "/api/search") for limiter in (first, second, first, second, first)]
+        assert answers == [True, True, True, False, False]
+        assert second.allow("10.0.0.2", "/api/search") and second.allow("10.0.0.1", "/api/snapshot")
+    finally:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    down = SharedRateLimiter("redis://127.0.0.1:1/0", 2, window=window, prefix=prefix)  # nothing listens there
+    assert [down.allow("10.0.0.1", "/api/search") for _ in range(3)] == [True, True, False]  # its own limit
+    with pytest.raises(ConfigError, match="redis://"):
+        SharedRateLimiter("http://127.0.0.1/", 2)
 
 
 def test_a_dataset_downloads_with_its_manifest_and_card(served_archive: ServedArchive) -> None:
