@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from archiver.errors import NotFoundError
@@ -49,16 +49,7 @@ class SiteCoverage:
     undated: int  # articles whose page names no publication date: in `articles`, in no month
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "articles": self.articles,
-            "oldest": self.oldest,
-            "newest": self.newest,
-            "months": self.months,
-            "gaps": self.gaps,
-            "imported": self.imported,
-            "undated": self.undated,
-        }
+        return asdict(self)  # the fields in their order: the JSON form
 
 
 @dataclass(frozen=True)
