@@ -118,17 +118,22 @@ def test_one_site_and_unknown_sites(archive: Archive) -> None:
     ]  # fmt: skip
 
 
-def test_summarise_counts_imported_undated_and_gaps_across_a_year() -> None:
-    from archiver.ops.coverage import ArticleDate, month_range, summarise
+def test_a_postgresql_catalog_gives_the_same_coverage(archive: Archive, postgres_catalog: str) -> None:
+    # A fresh PostgreSQL catalog: its search index is built from the store by the first `coverage`.
+    embedded = json.loads(coverage(archive, "--format=json").stdout)
+    assert json.loads(coverage(archive, "--format=json", f"--catalog={postgres_catalog}").stdout) == embedded
 
-    rows = [
-        ArticleDate("s", "2024-11-30T23:30:00+02:00", imported=True),
-        ArticleDate("s", "2025-02-01T00:10:00+02:00"),
-        ArticleDate("s", "2025-02-03", imported=True),
-        ArticleDate("s", None, imported=True),
-        ArticleDate("s", "not a date"),
+
+def test_summarise_counts_undated_and_gaps_across_a_year() -> None:
+    from archiver.ops.coverage import MonthCount, month_range, summarise
+
+    counts = [
+        MonthCount("2024-11", 1, "2024-11-30", "2024-11-30"),
+        MonthCount("2025-02", 2, "2025-02-01", "2025-02-03"),
+        MonthCount(None, 1),
+        MonthCount("2025-13", 1, "2025-13-01", "2025-13-01"),  # not a month: undated
     ]
-    summary = summarise("s", rows)
+    summary = summarise("s", counts, imported=3)
     assert summary.as_dict() == {
         "site": "s",
         "articles": 5,

@@ -17,24 +17,37 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from archiver.catalog.db import Database
 from archiver.errors import NotFoundError
 from archiver.search import SearchIndex, open_search
 from archiver.sites import profiles
 from archiver.store import Store
 
 IMPORTED = "imported"
-DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-SCHEMA = ["CREATE TABLE IF NOT EXISTS coverage_warc_sources (warc_file TEXT PRIMARY KEY, source TEXT NOT NULL)"]
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+# Articles per site and month of publication, counted by the database (one row per month, not per article) from a
+# covering index: the search index's `month` and `day` are the publication's when the page gives a date.
+MONTHS_SQL = (
+    "SELECT site, CASE WHEN published_at IS NULL THEN NULL ELSE month END AS published_month, COUNT(*), MIN(day), "
+    "MAX(day) FROM search_docs {where} GROUP BY site, published_month"
+)
+COVERING_INDEX = "coverage_by_site_month"
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS coverage_warc_sources (warc_file TEXT PRIMARY KEY, source TEXT NOT NULL)",
+    f"CREATE INDEX IF NOT EXISTS {COVERING_INDEX} ON search_docs (site, month, day, published_at)",
+]
 
 
 @dataclass(frozen=True)
-class ArticleDate:
-    """One article as coverage counts it: its newest version's publication time (as published), and whether
-    every capture of it was imported."""
+class MonthCount:
+    """Articles of one site published in one month, as the index groups them (`month` None: the page names no
+    publication date). `first_day`/`last_day`: the earliest and latest publication day among them."""
 
-    site: str
-    published_at: str | None
-    imported: bool = False
+    month: str | None
+    articles: int
+    first_day: str | None = None
+    last_day: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,24 +84,33 @@ def month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def summarise(site: str, articles: Iterable[ArticleDate]) -> SiteCoverage:
-    """A site's coverage from its articles (a pure function: the rules are tested directly)."""
-    total = imported = undated = 0
+def summarise(site: str, counts: Iterable[MonthCount], imported: int = 0) -> SiteCoverage:
+    """A site's coverage from its articles counted by month (a pure function: the rules are tested directly). A
+    month that is not a month (a date the page got wrong) counts its articles as undated."""
+    total = undated = 0
     days: list[str] = []
     months: dict[str, int] = {}
-    for article in articles:
-        total += 1
-        imported += article.imported
-        found = DATE.match(article.published_at or "")
-        if not found or not 1 <= int(found[2]) <= 12:
-            undated += 1
+    for count in counts:
+        total += count.articles
+        if count.month is None or not MONTH.match(count.month):
+            undated += count.articles
             continue
-        days.append(found[0])
-        month = found[0][:7]
-        months[month] = months.get(month, 0) + 1
+        months[count.month] = months.get(count.month, 0) + count.articles
+        days += [day for day in (count.first_day, count.last_day) if day and DAY.match(day)]
     oldest, newest = (min(days), max(days)) if days else (None, None)
-    gaps = [m for m in month_range(oldest[:7], newest[:7]) if m not in months] if oldest and newest else []
+    gaps = [m for m in month_range(min(months), max(months)) if m not in months] if months else []
     return SiteCoverage(site, total, oldest, newest, dict(sorted(months.items())), gaps, imported, undated)
+
+
+def _create_schema(db: Database) -> None:
+    """Coverage's table and index beside the search index (checked first: a write lock only when one is missing,
+    as after `archiver reindex` or a new search index layout)."""
+    if db.dialect == "postgresql":
+        present = db.one("SELECT to_regclass(?) IS NOT NULL", (COVERING_INDEX,)) == (True,)
+    else:
+        present = db.one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (COVERING_INDEX,)) is not None
+    if not (present and db.has_table("coverage_warc_sources")):
+        db.create_schema(SCHEMA)
 
 
 def _warc_sources(index: SearchIndex) -> dict[str, str]:
@@ -96,8 +118,6 @@ def _warc_sources(index: SearchIndex) -> dict[str, str]:
     (a WARC file is immutable, so its origin never changes)."""
     assert index.catalog is not None
     catalog = index.catalog
-    if not index.db.has_table("coverage_warc_sources"):
-        index.db.create_schema(SCHEMA)
     known = {str(w): str(s) for w, s in index.db.query("SELECT warc_file, source FROM coverage_warc_sources")}
     # One article version made from each file (`new`: this capture's own JSON; older catalogs say nothing).
     rows = catalog.db.query(
@@ -140,15 +160,18 @@ def _imported_articles(index: SearchIndex) -> set[str]:
 def site_coverage(store: Store, catalog_url: str | None = None, site: str | None = None) -> CoverageReport:
     """Coverage of every site with articles (or of `site` alone). NotFoundError for a site that is neither
     registered nor in the archive; a registered site with no article yet gets a row of zeros."""
+    where, params = ("WHERE site = ?", [site]) if site else ("", [])
+    by_site: dict[str, list[MonthCount]] = {}
+    imported: dict[str, int] = {}
     with open_search(store, catalog_url) as index:
         index.sync()
-        imported = _imported_articles(index)
-        where, params = ("WHERE site = ?", [site]) if site else ("", [])
-        by_site: dict[str, list[ArticleDate]] = {}
-        for article_id, site_id, published_at in index.db.query(
-            f"SELECT article_id, site, published_at FROM search_docs {where}", params
-        ):
-            by_site.setdefault(str(site_id), []).append(ArticleDate(site_id, published_at, article_id in imported))
+        _create_schema(index.db)
+        for site_id, month, articles, first_day, last_day in index.db.query(MONTHS_SQL.format(where=where), params):
+            by_site.setdefault(str(site_id), []).append(MonthCount(month, int(articles), first_day, last_day))
+        if imported_ids := _imported_articles(index):
+            for site_id, article_id in index.db.query(f"SELECT site, article_id FROM search_docs {where}", params):
+                if article_id in imported_ids:
+                    imported[str(site_id)] = imported.get(str(site_id), 0) + 1
     if site and site not in by_site:
         if site not in profiles():
             raise NotFoundError(
@@ -156,7 +179,7 @@ def site_coverage(store: Store, catalog_url: str | None = None, site: str | None
                 "(`archiver sites list` names the registered sites)"
             )
         by_site[site] = []
-    return CoverageReport(store.uri, [summarise(s, by_site[s]) for s in sorted(by_site)])
+    return CoverageReport(store.uri, [summarise(s, by_site[s], imported.get(s, 0)) for s in sorted(by_site)])
 
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
