@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,36 @@ def test_one_site_and_unknown_sites(archive: Archive) -> None:
         {"site": "lana", "articles": 0, "oldest": None, "newest": None, "months": {}, "gaps": [], "imported": 0,
          "undated": 0}
     ]  # fmt: skip
+
+
+def _copy_marking_imported(archive: Archive, copy: Path, warc_files: set[str] | None) -> None:
+    """A copy of the store (without its catalog and indexes) in which the article versions made from these WARC
+    files (all, when None) say `capture.source: imported`, as `archiver import` marks them."""
+    shutil.copytree(archive.store, copy, ignore=shutil.ignore_patterns(".catalog"))
+    for path in (copy / "articles").rglob("*.json"):
+        article = json.loads(path.read_bytes())
+        if warc_files is None or article["capture"]["warc_file"] in warc_files:
+            article["capture"].update(source="imported", imported_from="other-archive.warc.gz")
+            path.chmod(0o644)
+            path.write_text(json.dumps(article, ensure_ascii=False), encoding="utf-8")
+
+
+def test_imported_counts_articles_every_capture_of_which_was_imported(archive: Archive, tmp_path: Path) -> None:
+    versions = sorted((json.loads(p.read_bytes()) for p in (archive.store / "articles").rglob("*.json")),
+                      key=lambda a: a["capture"]["fetched_at"])  # fmt: skip
+    first_crawl = {versions[0]["capture"]["warc_file"]}
+    # Only the first crawl's WARC imported: the recrawl captured every article again, so all are ours.
+    _copy_marking_imported(archive, tmp_path / "some", first_crawl)
+    (site,) = json.loads(coverage(Archive(tmp_path / "some", archive.site, {}), "--format=json").stdout)["sites"]
+    assert (site["articles"], site["imported"]) == (7, 0)
+    with sqlite3.connect(tmp_path / "some" / ".catalog" / "catalog.search.sqlite") as db:
+        sources = dict(db.execute("SELECT warc_file, source FROM coverage_warc_sources").fetchall())
+    assert {w for w, s in sources.items() if s == "imported"} == first_crawl and len(sources) > 1
+    _copy_marking_imported(archive, tmp_path / "all", None)
+    every = Archive(tmp_path / "all", archive.site, {})
+    (site,) = json.loads(coverage(every, "--format=json").stdout)["sites"]
+    assert (site["articles"], site["imported"]) == (7, 7)
+    assert "imported 7 (100%), captured by us 0" in coverage(every).stdout
 
 
 def test_a_postgresql_catalog_gives_the_same_coverage(archive: Archive, postgres_catalog: str) -> None:
