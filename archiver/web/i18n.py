@@ -69,7 +69,10 @@ WORDS: dict[str, dict[str, str]] = {
     "note": {"ar": "ملاحظة", "en": "Note"},
     "no_crawls": {"ar": "لا عمليات جمع بعد", "en": "No crawls yet"},
     "as_json": {"ar": "بصيغة JSON", "en": "As JSON"},
-    "fill_rates": {"ar": "امتلاء الحقول والمحددات (آخر عملية جمع)", "en": "Field and selector fill rates (last crawl)"},
+    "fill_rates": {
+        "ar": "امتلاء الحقول والمحددات (آخر عملية جمع وجدت مقالات)",
+        "en": "Field and selector fill rates (latest crawl with articles)",
+    },
     "field": {"ar": "الحقل", "en": "Field"},
     "filled": {"ar": "ممتلئ", "en": "Filled"},
     "selector": {"ar": "المحدد", "en": "Selector"},
