@@ -301,6 +301,15 @@ def test_compose_commands_parse_with_the_cli(name: str) -> None:
     assert service["environment"]["AWS_DEFAULT_REGION"] == "us-east-1"
 
 
+def test_compose_web_app_serves_the_shared_store_on_loopback() -> None:
+    web = services()["web"]
+    args = parse_cli(web["command"])
+    assert args.command == "serve" and (args.store, args.catalog) == (STORE, CATALOG)
+    assert (args.host, args.port, args.replay_port) == ("0.0.0.0", 8000, 8001)
+    assert published(web) == {8000: "127.0.0.1", 8001: "127.0.0.1"}
+    assert web["image"] == services()["scheduler"]["image"]  # the image with pywb in it (ARCHIVER_PYWB)
+
+
 def test_compose_scheduler_and_workers() -> None:
     svc = services()
     assert svc["scheduler"]["command"][:2] == ["schedule", "run"]
