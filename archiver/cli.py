@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from archiver import __version__
+from archiver.commands.coverage import add_coverage_command
 from archiver.commands.crawl import add_crawl_command
 from archiver.commands.custody import add_custody_commands
 from archiver.commands.datasets import add_dataset_commands
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_release_commands(sub)
     add_web_commands(sub)
     add_search_command(sub)
+    add_coverage_command(sub)
     add_extract_command(sub)
     return parser
 

@@ -301,6 +301,15 @@ def test_compose_commands_parse_with_the_cli(name: str) -> None:
     assert service["environment"]["AWS_DEFAULT_REGION"] == "us-east-1"
 
 
+def test_compose_web_app_serves_the_shared_store_on_loopback() -> None:
+    web = services()["web"]
+    args = parse_cli(web["command"])
+    assert args.command == "serve" and (args.store, args.catalog) == (STORE, CATALOG)
+    assert (args.host, args.port, args.replay_port) == ("0.0.0.0", 8000, 8001)
+    assert published(web) == {8000: "127.0.0.1", 8001: "127.0.0.1"}
+    assert web["image"] == services()["scheduler"]["image"]  # the image with pywb in it (ARCHIVER_PYWB)
+
+
 def test_compose_scheduler_and_workers() -> None:
     svc = services()
     assert svc["scheduler"]["command"][:2] == ["schedule", "run"]
@@ -342,6 +351,33 @@ def test_dockerfile_installs_the_project_as_non_root() -> None:
     entrypoint = json.loads(re.findall(r"^ENTRYPOINT (.+)$", text, flags=re.MULTILINE)[-1])
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert entrypoint[-1] == "archiver" and "archiver" in scripts
+
+
+def test_the_image_has_pywb_for_replay_in_its_own_venv() -> None:
+    # The same pinned pywb as `make install` puts in .venv-pywb, and ARCHIVER_PYWB naming its `wayback`, which is
+    # where `archiver serve` and `archiver replay` look first.
+    text = dockerfile()
+    pinned = re.search(r"pip install --quiet '(pywb==[\d.]+)'", (ROOT / "Makefile").read_text())
+    venv = re.search(r"^RUN python -m venv (\S+)", text, flags=re.MULTILINE)
+    env = re.search(r"^ENV ARCHIVER_PYWB=(\S+)$", text, flags=re.MULTILINE)
+    assert pinned and venv and env
+    assert f"{venv[1]}/bin/pip install '{pinned[1]}' boto3" in text
+    assert env[1] == f"{venv[1]}/bin/wayback"
+    assert text.index("ARCHIVER_PYWB") < text.index("\nUSER ")  # installed as root, before the image drops to a user
+
+
+def test_archiver_finds_pywb_where_archiver_pywb_says(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from archiver.replay import find_wayback
+
+    wayback = ROOT / ".venv-pywb" / "bin" / "wayback"
+    assert wayback.is_file(), "make install puts pywb in .venv-pywb"
+    elsewhere = tmp_path / "opt" / "pywb" / "bin" / "wayback"  # as in the image: not this checkout's venv
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.symlink_to(wayback)
+    monkeypatch.setenv("ARCHIVER_PYWB", str(elsewhere))
+    assert find_wayback() == elsewhere
+    run = subprocess.run([str(elsewhere), "--help"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and "--port" in run.stdout
 
 
 def test_docker_context_holds_what_pip_install_needs() -> None:

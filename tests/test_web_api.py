@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import ROOT, archiver
@@ -125,6 +126,23 @@ def test_sites_crawls_and_health(served_archive: ServedArchive) -> None:
     assert [s["site"] for s in health["sites"]] == ["webfix"]
 
 
+def test_coverage_answers_as_the_cli(served_archive: ServedArchive) -> None:
+    status, headers, body = served_archive.get("/api/coverage")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    cli = archiver("coverage", "--format=json", f"--store={served_archive.store}", env=served_archive.env)
+    assert cli.returncode == 0, cli.stderr
+    answer = as_json(body)
+    assert answer == json.loads(cli.stdout)
+    (site,) = answer["sites"]
+    ids = {json.loads(p.read_bytes())["id"] for p in (served_archive.store / "articles").rglob("*.json")}
+    assert site["site"] == "webfix" and site["articles"] == len(ids) and site["imported"] == 0
+    assert site["oldest"] == "2025-12-20" and site["gaps"] == ["2026-01", "2026-02"]
+    assert site["months"]["2025-12"] == 1 and sum(site["months"].values()) + site["undated"] == len(ids)
+    assert as_json(served_archive.get("/api/coverage?site=webfix")[2]) == answer
+    status, _, body = served_archive.get("/api/coverage?site=nowhere")
+    assert status == 404 and "nowhere" in as_json(body)["error"]
+
+
 def test_starting_a_crawl_needs_a_valid_token(served_archive: ServedArchive) -> None:
     body = json.dumps({"site": "webfix"}).encode()
     json_type = {"Content-Type": "application/json"}
@@ -192,7 +210,8 @@ def test_check_now_rehashes_the_record(served_archive: ServedArchive) -> None:
 def test_the_openapi_description_lists_every_endpoint(served_archive: ServedArchive) -> None:
     spec = as_json(served_archive.get("/api/openapi.json")[2])
     assert set(spec["paths"]) == {
-        "/api/search", "/api/history", "/api/snapshot", "/api/check", "/api/sites", "/api/health", "/api/crawls"
+        "/api/search", "/api/history", "/api/snapshot", "/api/check", "/api/sites", "/api/health", "/api/crawls",
+        "/api/coverage",
     }  # fmt: skip
     assert "post" in spec["paths"]["/api/crawls"]
 
@@ -209,6 +228,31 @@ def test_the_rate_limit_counts_per_client_and_endpoint() -> None:
     limiter = RateLimiter(3, window=3600)
     assert [limiter.allow("10.0.0.1", "/api/snapshot") for _ in range(5)] == [True, True, True, False, False]
     assert limiter.allow("10.0.0.2", "/api/snapshot") and limiter.allow("10.0.0.1", "/api/search")
+
+
+def test_a_rate_limit_shared_through_redis_holds_across_replicas() -> None:
+    import secrets
+
+    import redis
+
+    from archiver.errors import ConfigError
+    from archiver.web.security import SharedRateLimiter
+
+    prefix, url = f"lna:test:{secrets.token_hex(6)}", "redis://127.0.0.1:6379/15"
+    window = 10**9  # one window for the whole test: no clock in the assertion
+    first, second = (SharedRateLimiter(url, 3, window=window, prefix=prefix) for _ in range(2))  # two replicas
+    try:
+        answers = [limiter.allow("10.0.0.1", "/api/search") for limiter in (first, second, first, second, first)]
+        assert answers == [True, True, True, False, False]
+        assert second.allow("10.0.0.2", "/api/search") and second.allow("10.0.0.1", "/api/snapshot")
+    finally:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    down = SharedRateLimiter("redis://127.0.0.1:1/0", 2, window=window, prefix=prefix)  # nothing listens there
+    assert [down.allow("10.0.0.1", "/api/search") for _ in range(3)] == [True, True, False]  # its own limit
+    with pytest.raises(ConfigError, match="redis://"):
+        SharedRateLimiter("http://127.0.0.1/", 2)
 
 
 def test_a_dataset_downloads_with_its_manifest_and_card(served_archive: ServedArchive) -> None:
@@ -235,3 +279,7 @@ def test_archivist_pages_and_english(served_archive: ServedArchive) -> None:
     page = sites[2].decode()
     assert '<html lang="en" dir="ltr">' in page and "Crawl now" in page and "webfix" in page
     assert '<html lang="ar" dir="rtl">' in served_archive.get("/sites")[2].decode()
+    assert 'class="fill-rates" data-site="webfix"' in page and 'data-field="title"' in page  # fill rates
+    assert '<table class="health">' in health and "<pre" not in health  # a table, not JSON text
+    coverage = served_archive.get("/coverage?lang=en")[2].decode()
+    assert coverage.count('<rect class="gap" data-month=') == 2 and "Months with none" in coverage

@@ -134,3 +134,27 @@ def test_downloads_are_the_stores_bytes_and_the_warc_checks(
         [str(Path(sys.executable).with_name("warcio")), "check", "-v", str(warc)], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_coverage_chart_and_the_health_table_in_arabic_and_english(
+    page: Any, served_archive: ServedArchive
+) -> None:
+    for lang, direction, heading, healthy in (("ar", "rtl", "التغطية", "سليم"), ("en", "ltr", "Coverage", "Healthy")):
+        page.goto(f"{served_archive.base}/coverage?lang={lang}")
+        assert page.locator("html").get_attribute("dir") == direction and page.inner_text("h1") == heading
+        chart = page.locator("section.coverage-site svg.coverage-chart")
+        assert chart.count() == 1 and chart.is_visible()
+        gaps = chart.locator("rect.gap")
+        assert [gaps.nth(i).get_attribute("data-month") for i in range(gaps.count())] == ["2026-01", "2026-02"]
+        assert chart.locator("rect.month").count() == 2  # December 2025 and March 2026
+        assert "2026-01" in page.inner_text("tr.site-coverage[data-site=webfix] td.gaps")
+        shot(page, f"coverage-{lang}")
+        page.goto(f"{served_archive.base}/health?lang={lang}")
+        row = page.locator("table.health tr.site-health[data-site=webfix]")
+        assert row.count() == 1 and row.locator("svg.per-crawl rect").count() >= 2
+        assert row.locator("td").nth(1).inner_text() in (healthy, "يحتاج إلى انتباه", "Needs attention")
+        assert page.locator("pre").count() == 0
+        shot(page, f"health-{lang}")
+        page.goto(f"{served_archive.base}/sites?lang={lang}")
+        assert page.locator("section.fill-rates[data-site=webfix] table.fields tr[data-field=title]").count() == 1
+        shot(page, f"sites-{lang}")

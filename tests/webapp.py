@@ -1,5 +1,5 @@
 """The archive the web-app tests share: the changing fixture site crawled twice (an article edited between the
-crawls), plus a page whose title is an XSS attempt, served by a real `archiver serve` subprocess."""
+crawls), plus a page whose title is an XSS attempt and an article three months older than the others, served by a real `archiver serve` subprocess."""
 
 from __future__ import annotations
 
@@ -43,6 +43,17 @@ XSS_PAGE = f"""<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf
 <p>وقال المسؤولون إن الحملة ستستمر ثلاثة أسابيع وتشمل توزيع حاويات جديدة على طول الكورنيش.</p>
 <p>ودعت البلدية السكان إلى المشاركة والالتزام بالمواعيد المعلنة حفاظا على نظافة البيئة البحرية.</p>
 </div></article></body></html>"""
+# An older article, three months before the others: the coverage page shows the two months between as gaps.
+OLD_ARTICLE = "/news/2025/12/harbour-lights/"
+OLD_PAGE = """<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8">
+<title>Harbour lights restored along the Tobruk breakwater</title>
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",
+"headline": "Harbour lights restored along the Tobruk breakwater", "datePublished": "2025-12-20T16:00:00+02:00"}</script>
+</head><body><article><h1>Harbour lights restored along the Tobruk breakwater</h1><div class="story-body">
+<p>Port engineers finished replacing the navigation lights on the eastern breakwater on Saturday evening.</p>
+<p>Fishermen had complained for months that the unlit stretch made returning after dark dangerous.</p>
+<p>The port authority said the new lamps run on solar panels and should need little upkeep.</p>
+</div></article></body></html>"""
 
 
 @dataclass
@@ -84,6 +95,7 @@ def free_port() -> int:
 def changing_site() -> Site:
     site = revisions_site(HOST)
     site.add("/news/xss/", Reply(body=XSS_PAGE.encode("utf-8")))
+    site.add(OLD_ARTICLE, Reply(body=OLD_PAGE.encode("utf-8")))
     return site
 
 
@@ -106,7 +118,9 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
             f'start_urls = ["{site.url("/")}"]\nschedule = "0 */6 * * *"\n',
             encoding="utf-8",
         )
-        first = archiver(*crawl_args(site.url("/"), site.url("/news/xss/"), store=str(store)), env=env)
+        first = archiver(
+            *crawl_args(site.url("/"), site.url("/news/xss/"), site.url(OLD_ARTICLE), store=str(store)), env=env
+        )
         assert first.returncode == 0, first.stderr[-3000:]
         site.state["edition"] = 2
         second = archiver(*crawl_args(site.url("/"), store=str(store), extra=("--recrawl",)), env=env)

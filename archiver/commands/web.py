@@ -23,6 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         catalog=args.catalog,
         require_login=os.environ.get("ARCHIVER_WEB_LOGIN") == "1",
         rate_per_minute=int(os.environ.get("ARCHIVER_WEB_RATE", "120")),
+        rate_redis=os.environ.get("ARCHIVER_WEB_RATE_REDIS") or None,
     )
 
     def ready(app_origin: str, replay_origin: str) -> None:

@@ -165,6 +165,15 @@ def api_health(request: Request) -> Response:
     return JSONResponse(check_health(source(request).store()).as_dict())
 
 
+def api_coverage(request: Request) -> Response:
+    """`archiver coverage --format json` (with `site=`: that site alone; 404 for a site the archive does not know)."""
+    from archiver.ops.coverage import site_coverage
+
+    src = source(request)
+    site = request.query_params.get("site", "").strip() or None
+    return JSONResponse(site_coverage(src.store(), src.catalog_url, site).as_dict())
+
+
 def start_crawl(request: Request, site: str) -> str:
     from archiver.sites import profiles
     from archiver.web.auth import launcher_of

@@ -23,7 +23,7 @@ from archiver.web import api, pages, pages_ops
 from archiver.web.errors import ApiError
 from archiver.web.openapi import description
 from archiver.web.reader import ArchiveSource
-from archiver.web.security import HeadersMiddleware, RateLimiter, app_csp
+from archiver.web.security import HeadersMiddleware, RateLimiter, SharedRateLimiter, app_csp
 from archiver.web.tokens import TokenFile
 
 HERE = Path(__file__).parent
@@ -37,6 +37,7 @@ class WebConfig:
     replay_origin: str = "http://127.0.0.1:8001"
     require_login: bool = False
     rate_per_minute: int = 120
+    rate_redis: str | None = None  # redis://...: one limit shared by every replica (else each replica its own)
     tokens: TokenFile = field(default_factory=TokenFile)
     launcher: Callable[[str, str], Any] | None = None
 
@@ -61,6 +62,7 @@ def create_app(config: WebConfig) -> Any:
         Route("/crawls", pages_ops.crawls_page),
         Route("/health", pages_ops.health_page),
         Route("/sites", pages_ops.sites_page),
+        Route("/coverage", pages_ops.coverage_page),
         Route("/sites/crawl", pages_ops.crawl_now, methods=["POST"]),
         Route("/lang/{lang}", pages.lang_switch),
         Route("/api/openapi.json", openapi),
@@ -70,6 +72,7 @@ def create_app(config: WebConfig) -> Any:
         Route("/api/check", api.api_check),
         Route("/api/sites", api.api_sites),
         Route("/api/health", api.api_health),
+        Route("/api/coverage", api.api_coverage),
         Route("/api/crawls", api.api_crawls_get, methods=["GET"]),
         Route("/api/crawls", api.api_crawls_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -84,7 +87,11 @@ def create_app(config: WebConfig) -> Any:
     app.state.tokens = config.tokens
     app.state.launcher = config.launcher or _default_launcher(config)
     app.state.wacz = True  # every capture offers its evidence package (archiver/evidence)
-    limiter = RateLimiter(config.rate_per_minute)
+    limiter: RateLimiter | SharedRateLimiter = (
+        SharedRateLimiter(config.rate_redis, config.rate_per_minute)
+        if config.rate_redis
+        else RateLimiter(config.rate_per_minute)
+    )
 
     async def guarded(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":

@@ -61,6 +61,11 @@ def description() -> dict[str, Any]:
         ),
         "/api/sites": _get("Registered sites with their schedules and next run", []),
         "/api/health": _get("Per-site health (as `archiver health --format json`)", []),
+        "/api/coverage": _get(
+            "Per site: articles per month by publication date, oldest, newest, gaps, imported, undated "
+            "(as `archiver coverage --format json`)",
+            [("site", False, "one site id (404 when the archive does not know it)")],
+        ),
         "/api/crawls": {
             **_get("Crawl history (as `archiver crawls list --format json`)", []),
             "post": {

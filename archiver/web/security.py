@@ -81,6 +81,41 @@ class RateLimiter:
         return True
 
 
+class SharedRateLimiter:
+    """The same limit shared by every replica through one Redis (`ARCHIVER_WEB_RATE_REDIS`): a counter per client,
+    bucket and fixed window, so a client gets `limit` requests a window whichever replica answers. When Redis does
+    not answer, each replica falls back to its own in-memory limit rather than refusing or waving everyone through."""
+
+    def __init__(self, url: str, limit: int, window: float = 60.0, prefix: str = "lna:rate") -> None:
+        import redis
+
+        from archiver.errors import ConfigError
+
+        self.limit, self.window, self.prefix = limit, window, prefix
+        try:
+            self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        except ValueError as exc:
+            raise ConfigError(f"ARCHIVER_WEB_RATE_REDIS={url!r}: {exc}; use redis://HOST:PORT/DB") from None
+        self.local = RateLimiter(limit, window)
+
+    def allow(self, client: str, bucket: str) -> bool:
+        import hashlib
+
+        import redis
+
+        slot = int(time.time() // self.window)
+        who = hashlib.sha256(f"{client}\n{bucket}".encode()).hexdigest()[:32]  # bounded keys, no raw input
+        key = f"{self.prefix}:{who}:{slot}"
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, int(self.window) + 1)
+            count = int(pipe.execute()[0])
+        except redis.RedisError:
+            return self.local.allow(client, bucket)
+        return count <= self.limit
+
+
 def new_csrf_token() -> str:
     return secrets.token_urlsafe(24)
 
