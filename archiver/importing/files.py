@@ -30,11 +30,11 @@ from archiver.importing.run import (
     ImportResult,
     ImportRun,
     InputOutcome,
-    capture_of,
     known_imports,
     work_dir,
     writable_store,
 )
+from archiver.records import Capture
 from archiver.records.jsonbytes import parse_stamp
 from archiver.store.layout import imported_warc_key
 from archiver.warc.validate import validate
@@ -331,7 +331,7 @@ def _import_warc(run: ImportRun, item: Prepared, serial: int) -> None:
             if len(body) > limit:
                 run.archive.counts["imported_pages_too_large_to_extract"] += 1
                 continue
-            capture = capture_of(
+            capture = Capture(
                 url=url,
                 fetched_at=parse_stamp(get("WARC-Date")),
                 status=status,
@@ -339,7 +339,8 @@ def _import_warc(run: ImportRun, item: Prepared, serial: int) -> None:
                 record_id=get("WARC-Record-ID"),
                 offset=offset,
                 length=length,
-                payload_digest=get("WARC-Payload-Digest"),
+                payload_digest=get("WARC-Payload-Digest") or "",
+                source="imported",
                 imported_from=outcome.name,
             )
             link = run.add_article(capture, headers, body, outcome)

@@ -8,7 +8,6 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,9 +59,14 @@ class ImportResult:
 
 
 def writable_store(uri: str | None) -> tuple[Store, Spool]:
+    """The store and its spool, after storing what an interrupted crawl or import left in the spool (so a Wayback
+    import resumed after a kill sees the captures the killed one had written, and skips them)."""
     store = open_store(uri)
     store.check_writable()
-    return store, Spool.for_store(store)
+    spool = Spool.for_store(store)
+    for recovered in recover_spool(store, spool).manifests:
+        record_crawl(store, recovered)
+    return store, spool
 
 
 def known_imports(store: Store) -> dict[str, str]:
@@ -96,8 +100,6 @@ class ImportRun:
         self.store = store
         self.catalog_url = catalog
         self.spool = spool
-        for recovered in recover_spool(store, self.spool).manifests:
-            record_crawl(store, recovered)
         self.started = utcnow()
         self.import_id = new_import_id(self.started, secrets.token_hex(3))
         self.settings = settings
@@ -184,32 +186,6 @@ class ImportRun:
         finally:
             catalog.close()
         return ImportResult(self.import_id, manifest, self.inputs, dict(self.archive.counts))
-
-
-def capture_of(
-    *,
-    url: str,
-    fetched_at: datetime,
-    status: int,
-    warc_file: str,
-    record_id: str,
-    offset: int,
-    length: int,
-    payload_digest: str | None,
-    imported_from: str,
-) -> CaptureRef:
-    return CaptureRef(
-        url=url,
-        fetched_at=fetched_at,
-        status=status,
-        warc_file=warc_file,
-        record_id=record_id,
-        offset=offset,
-        length=length,
-        payload_digest=payload_digest or "",
-        source="imported",
-        imported_from=imported_from,
-    )
 
 
 def work_dir(spool: Spool, name: str) -> Path:

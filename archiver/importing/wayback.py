@@ -28,7 +28,8 @@ from archiver.catalog.catalog import Catalog
 from archiver.catalog.cdxj import timestamp14
 from archiver.custody.record import bytes_item
 from archiver.errors import ArchiverError, ConfigError, NotFoundError
-from archiver.importing.run import HTML_TYPES, ImportResult, ImportRun, InputOutcome, capture_of, writable_store
+from archiver.importing.run import HTML_TYPES, ImportResult, ImportRun, InputOutcome, writable_store
+from archiver.records import Capture
 from archiver.warc import records
 
 logger = logging.getLogger(__name__)
@@ -305,7 +306,7 @@ def _store_capture(
     outcome.responses += 1
     run.archive.count(site, "captures")
     run.archive.count(site, "imported_captures")
-    stored = capture_of(
+    stored = Capture(
         url=capture.url,
         fetched_at=moment,
         status=status,
@@ -314,6 +315,7 @@ def _store_capture(
         offset=where[0].offset,
         length=where[0].length,
         payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+        source="imported",
         imported_from=replay_url,
     )
     run.add_article(stored, dict(kept), body, outcome)

@@ -114,8 +114,10 @@ class CrawlArchive:
                 key = warc_key(site, self.crawl_id, self.started_at, serial)
                 return self.spool.open_path(key), key
 
+            # An import's records carry their capture times; its files' warcinfo records say when they were made.
+            clock = records.utcnow if self.capture_fields else None
             self._writers[site] = RotatingWarcWriter(
-                open_file, self._closed, self._info_fields(site), self.max_warc_size
+                open_file, self._closed, self._info_fields(site), self.max_warc_size, clock
             )
         return self._writers[site]
 
