@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import zipfile
@@ -286,3 +287,55 @@ def test_the_replay_prefix_is_derived_from_the_cdx_url_and_both_cdx_json_forms_r
     assert entry["original"] == "http://example.ly/a" and entry["timestamp"] == "20190501120000"
     pywb = b'{"url": "http://example.ly/a", "timestamp": "20190501120000"}\n{"url": "http://example.ly/b"}\n'
     assert [e["url"] for e in parse_cdx(pywb, "cdx")] == ["http://example.ly/a", "http://example.ly/b"]
+
+
+def _captures_written(spool: Path) -> int:
+    """Complete response records in the WARC files an import is writing (the spool's open/ folder)."""
+    from archiver.warc.members import TruncatedMember, iter_members
+
+    count = 0
+    for path in (spool / "open").glob("*.warc.gz"):
+        with path.open("rb") as handle:
+            members = iter_members(handle)
+            while True:
+                try:
+                    member = next(members)
+                except (StopIteration, TruncatedMember):  # the end, or a record still being written
+                    break
+                count += b"WARC-Type: response" in member.data[:200]
+    return count
+
+
+def test_a_killed_wayback_import_resumes_without_fetching_a_capture_twice(
+    public_archive: str, wget_warc: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "archive"
+    url = web_url(wget_warc, ARABIC)
+    prefix = url.split("/2024/", 1)[0] + "/"
+    args = ["import", "wayback", prefix, f"--cdx={public_archive}", f"--store={store}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archiver.cli", *args, "--delay=2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while proc.poll() is None and _captures_written(store / ".spool") == 0:
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    written = _captures_written(store / ".spool")
+    assert written >= 1  # killed with at least the first capture written, before the import's end
+    assert not list(store.glob("crawls/*/manifest.json"))  # it never reached its end
+
+    resumed = archiver(*args, "--delay=0")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{3 - written} capture(s) imported" in resumed.stdout
+    assert f"{written} already in the archive" in resumed.stdout  # stored by the spool recovery, not fetched again
+    for path in (ARABIC, SAHIL_ARTICLES[2][0], "/category/libya/"):
+        history = archiver("history", web_url(wget_warc, path), f"--store={store}", "--format=json")
+        assert history.returncode == 0, history.stderr
+        assert len(json.loads(history.stdout)) == 1  # one capture of each: nothing fetched twice
+    verify = archiver("verify", f"--store={store}")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
