@@ -36,6 +36,8 @@ def _wget(web: FixtureWeb, folder: Path, name: str) -> Path:
     """Debian's wget writing a WARC of two Arabic article pages, an English one and a listing."""
     sahil, feed = web.sites["sahil"], web.sites["feedonly"]
     urls = [sahil.url(ARABIC), sahil.url(SAHIL_ARTICLES[2][0]), feed.url(ENGLISH), sahil.url("/category/libya/")]
+    if shutil.which("wget") is None:
+        pytest.fail("wget is not installed: apt-get install wget (Debian's wget writes the WARC files imported here)")
     folder.mkdir(parents=True, exist_ok=True)
     run = subprocess.run(
         ["wget", "--quiet", f"--warc-file={name}", "--output-document=/dev/null", "--tries=1", *urls],
