@@ -217,3 +217,6 @@ def test_a_file_made_elsewhere_keeps_its_own_first_record_and_name(tmp_path: Pat
     with path.open("rb") as handle:
         assert validate([("imported-1.warc.gz", handle)], foreign=lambda _name: True) == []
     assert "first record is not warcinfo" in _problems(path)
+    _rewrite(path, [members[2]])  # a request whose response is in a file not given (a package left it out)
+    with path.open("rb") as handle:
+        assert validate([("imported-1.warc.gz", handle)], foreign=lambda _name: True) == []

@@ -105,6 +105,8 @@ def index_warc(
 
     captures: dict[str, Capture] = {}
     requests: dict[str, list[int]] = {}
+    named_requests: dict[str, list[int]] = {}  # request records by their own id (a response may name its request)
+    names_request: dict[str, str] = {}  # response id -> the request id its WARC-Concurrent-To names (as wget writes)
     metadata: dict[str, list[tuple[list[int], dict[str, str]]]] = {}
     iterator = ArchiveIterator(stream, no_record_parse=False, check_digests=False)
     for record in iterator:
@@ -129,16 +131,24 @@ def index_warc(
                     if value := http.get_header(header):
                         fields[name] = value
             captures[record_id] = Capture(get("WARC-Target-URI"), get("WARC-Date"), fields)
+            if concurrent := get("WARC-Concurrent-To"):
+                names_request[record_id] = concurrent
             where = [iterator.get_record_offset(), iterator.get_record_length()]
             fields["offset"], fields["length"] = where
             continue
-        if kind == "request" and (target := get("WARC-Concurrent-To")):
-            requests[target] = [iterator.get_record_offset(), iterator.get_record_length()]
+        if kind == "request":
+            where = [iterator.get_record_offset(), iterator.get_record_length()]
+            named_requests[get("WARC-Record-ID")] = where
+            if target := get("WARC-Concurrent-To"):
+                requests[target] = where
         elif kind == "metadata" and (target := get("WARC-Refers-To")):
             values = _fields_of(record)
             metadata.setdefault(target, []).append(
                 ([iterator.get_record_offset(), iterator.get_record_length()], values)
             )
+    for record_id, request_id in names_request.items():
+        if record_id not in requests and request_id in named_requests:
+            requests[record_id] = named_requests[request_id]
     for record_id, link in (articles or {}).items():
         if record_id in captures:
             _link_article(captures[record_id], link)

@@ -5,8 +5,9 @@ block, the closing CRLFCRLF, the WARC-Date format, block and payload digests (pa
 over stored bytes and the Heritrix one over de-chunked bytes are accepted), unique record ids. Across the files
 given: warcinfo first with the file's own WARC-Filename, every WARC-Concurrent-To / WARC-Refers-To resolves, and
 every request is concurrent to a response (its own WARC-Concurrent-To, or the response's naming it, as wget writes).
-A file made elsewhere and imported as received (`foreign`) keeps its own first record and WARC-Filename: those two
-rules, which describe the files this archive writes, are not applied to it.
+A file made elsewhere and imported as received (`foreign`) keeps its own first record and WARC-Filename, and may
+link to records that are not among the files given (another file of the crawl that made it, records a package left
+out): those rules describe the files this archive writes and are not applied to it; every record's own checks are.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def _check_record(name: str, record: ParsedRecord, index: int, seen: _Seen, fore
         ):
             if not record.get(needed):
                 yield f"revisit record without {needed}"
+    if foreign:
+        return  # its links may point outside the files given (see the module's note)
     for link_field in ("WARC-Concurrent-To", "WARC-Refers-To"):
         for target in record.get_all(link_field):
             seen.links.append((name, record.offset, link_field, target))
