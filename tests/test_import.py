@@ -21,7 +21,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.importing.wayback import parse_cdx, replay_prefix
-from tests.conftest import ROOT, archiver
+from tests.conftest import ROOT, archiver, crawl_args
 from tests.fixtureweb.server import FixtureWeb
 from tests.fixtureweb.sites import FEED_ARTICLES, SAHIL_ARTICLES
 
@@ -341,3 +341,29 @@ def test_a_killed_wayback_import_resumes_without_fetching_a_capture_twice(
         assert len(json.loads(history.stdout)) == 1  # one capture of each: nothing fetched twice
     verify = archiver("verify", f"--store={store}")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_crawl_after_an_import_finds_the_imported_version_and_the_catalog_files_it_by_site(
+    web: FixtureWeb, wget_warc: Path, tmp_path: Path
+) -> None:
+    from archiver.catalog.catalog import Catalog
+    from archiver.store import open_store
+
+    store = tmp_path / "archive"
+    assert archiver("import", str(wget_warc), f"--store={store}").returncode == 0
+    url = web_url(wget_warc, ARABIC)
+    site = web.sites["sahil"].host  # an unregistered site is named by its host
+    catalog = Catalog.open(open_store(str(store)))
+    try:
+        rows = catalog.all_rows([site])
+    finally:
+        catalog.close()
+    assert url in {row.url for row in rows}  # the imported file's captures are the site's, not a folder's
+    crawl = archiver(*crawl_args(url, store=str(store), extra=("--max-pages=1", "--recrawl")))
+    assert crawl.returncode == 0, crawl.stderr
+    history = json.loads(archiver("history", url, f"--store={store}", "--format=json").stdout)
+    assert [e["new_version"] for e in history] == [True, False]  # our capture shows the imported version
+    assert len({e["article_key"] for e in history}) == 1
+    newest = json.loads(archiver("snapshot", url, f"--store={store}").stdout)
+    assert newest["capture"]["source"] == "imported"  # the version shown is the one imported first
+    assert archiver("verify", f"--store={store}").returncode == 0
