@@ -100,8 +100,13 @@ def test_a_wget_warc_is_imported_unchanged_and_its_articles_archived(wget_warc: 
     assert entry["sha256"] == next(o["sha256"] for o in manifest["objects"] if o["key"].startswith("warc/imported/"))
     # Our own WARC beside it says where the records came from (warcinfo) and links each article (metadata).
     ours = [p for p in (store / "warc").rglob("*.warc.gz") if "imported" not in p.parts]
-    info = next(iter(ArchiveIterator(ours[0].open("rb"))))
-    assert b"capture-method: imported" in info.content_stream().read()
+    own = [(r.rec_headers, r.content_stream().read()) for r in ArchiveIterator(ours[0].open("rb"))]
+    assert b"capture-method: imported" in own[0][1]
+    first = next(iter(ArchiveIterator(wget_warc.open("rb")))).rec_headers.get_header("WARC-Record-ID")
+    arrival = [(h, c) for h, c in own if h.get_header("WARC-Target-URI") == f"urn:sha256:{entry['sha256']}"]
+    assert len(arrival) == 1 and arrival[0][0].get_header("WARC-Refers-To") == first  # wget's warcinfo
+    fields = arrival[0][1].decode()
+    assert "imported-file: sahil-wget.warc.gz" in fields and f"sha256-on-arrival: {entry['sha256']}" in fields
     article = _check_imported_store(store, web_url(wget_warc, ARABIC), "sahil-wget.warc.gz", tmp_path)
     assert article["capture"]["warc_file"] == stored[0].relative_to(store).as_posix()
     custody = [json.loads(p.read_text()) for p in sorted((store / "custody").rglob("*.jsonl"))]

@@ -36,7 +36,8 @@ from archiver.importing.run import (
 )
 from archiver.records import Capture
 from archiver.records.jsonbytes import parse_stamp
-from archiver.store.layout import imported_warc_key
+from archiver.store.layout import IMPORTED_FOLDER, imported_warc_key
+from archiver.warc.records import metadata_record, utcnow
 from archiver.warc.validate import validate
 
 READ_SIZE = 1024 * 1024
@@ -304,12 +305,17 @@ def _import_warc(run: ImportRun, item: Prepared, serial: int) -> None:
     outcome.warc_key = key
     limit = decode_max_size()
     articles: dict[str, dict[str, str]] = {}
+    first_id: str | None = None
+    first_url: str | None = None
     with item.path.open("rb") as handle:
         iterator = ArchiveIterator(handle, no_record_parse=False, check_digests=False)
         for record in iterator:
             outcome.records += 1
             get = record.rec_headers.get_header
             url = (get("WARC-Target-URI") or "").strip().strip("<>")
+            first_id = first_id or get("WARC-Record-ID")
+            if first_url is None and url.startswith(("http://", "https://")):
+                first_url = url
             if record.rec_type != "response" or not url.startswith(("http://", "https://")):
                 continue
             outcome.responses += 1
@@ -346,9 +352,34 @@ def _import_warc(run: ImportRun, item: Prepared, serial: int) -> None:
             link = run.add_article(capture, headers, body, outcome)
             if link is not None:
                 articles[capture.record_id] = link
+    _record_arrival(run, outcome, first_id, first_url)
     closed = run.spool.mark_closed(_into_spool(run, key, item.path))
     run.archive.publish_imported(key, closed, articles)
     run.archive.counts["imported_files"] += 1
+    run.check()
+
+
+def _record_arrival(run: ImportRun, outcome: InputOutcome, first_id: str | None, first_url: str | None) -> None:
+    """A metadata record in the import's own WARC saying where an imported file came from and what it was on
+    arrival. Its target is the file's content address (`urn:sha256:...`); it refers to the file's first record
+    (its warcinfo, as most tools write). Filed with the site of the file's first URL."""
+    from archiver.sites import site_id_for_url
+
+    assert outcome.sha256 is not None and outcome.warc_key is not None and first_id is not None
+    fields = [
+        ("imported-file", outcome.name),
+        ("sha256-on-arrival", outcome.sha256),
+        ("size-on-arrival", str(outcome.size)),
+        ("stored-as", outcome.warc_key),
+        ("reframed", "yes: one gzip member per record, record bytes unchanged" if outcome.reframed else "no"),
+        ("stored-sha256", outcome.stored_sha256 or outcome.sha256),
+        ("records", str(outcome.records)),
+        ("importer", SOFTWARE),
+    ]
+    moment = utcnow()
+    record = metadata_record(f"urn:sha256:{outcome.sha256}", fields, refers_to=first_id, moment=moment)
+    site = site_id_for_url(first_url) if first_url else IMPORTED_FOLDER
+    run.archive.write_records(site, [record], moment)
     run.check()
 
 
