@@ -223,6 +223,8 @@ def test_import_wayback_fetches_raw_captures_from_a_pywb_and_a_rerun_fetches_not
     assert "0 capture(s) imported, 0 article page(s), 3 already in the archive" in again.stdout
     assert "nothing new to import" in again.stderr
     assert len(list((store / "crawls").glob("import-*/manifest.json"))) == 1
+    before = archiver(*args[:-1], "--to=2001-01-01", f"--store={tmp_path / 'other'}")  # --to reaches the CDX query
+    assert before.returncode == 0 and "0 capture(s) imported, 0 article page(s), 0 already" in before.stdout
 
 
 def _stamp(article: dict) -> str:
@@ -372,3 +374,5 @@ def test_a_crawl_after_an_import_finds_the_imported_version_and_the_catalog_file
     newest = json.loads(archiver("snapshot", url, f"--store={store}").stdout)
     assert newest["capture"]["source"] == "imported"  # the version shown is the one imported first
     assert archiver("verify", f"--store={store}").returncode == 0
+    health = archiver("health", f"--store={store}")  # the import is no crawl to compare the crawl's yield with
+    assert health.returncode == 0 and "import-" not in health.stdout, health.stdout + health.stderr
