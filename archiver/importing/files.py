@@ -46,6 +46,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 WACZ_ARCHIVE = "archive/"
 WARC_NAMES = (".warc", ".warc.gz")
 FILE_HINT = "give WARC (.warc, .warc.gz) or WACZ files"
+GIVEN_TWICE = "this import (the same file was given before)"
 
 
 class DamagedInputError(ArchiverError):
@@ -122,11 +123,13 @@ def _prepare_input(
         return
     if magic.startswith(ZIP_MAGIC):
         outcome.kind = "wacz"
+        known[sha256] = GIVEN_TWICE
         _prepare_wacz(path, work, known, outcomes, prepared)
         return
     if not (magic.startswith(GZIP_MAGIC) or magic.startswith(b"WARC/")):
         raise ConfigError(f"{path}: not a WARC or WACZ file (it starts with {magic[:8]!r}); {FILE_HINT}")
     prepared.append(_prepare_warc(outcome, path, work / f"{len(prepared):05d}.warc.gz"))
+    known[sha256] = GIVEN_TWICE
 
 
 def _prepare_wacz(
@@ -161,6 +164,7 @@ def _prepare_wacz(
                 target.unlink()
                 continue
             prepared.append(_prepare_warc(outcome, target, work / f"{len(prepared):05d}.warc.gz"))
+            known[sha256] = GIVEN_TWICE
             if target.exists():
                 target.unlink()
 

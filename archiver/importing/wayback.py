@@ -155,7 +155,10 @@ def list_captures(
     if until:
         query["to"] = until.strftime("%Y%m%d")
     separator = "&" if urlsplit(cdx_url).query else "?"
-    status, _reason, _headers, body = fetcher.get(f"{cdx_url}{separator}{urlencode(query)}")
+    try:
+        status, _reason, _headers, body = fetcher.get(f"{cdx_url}{separator}{urlencode(query)}")
+    except FetchError as exc:
+        raise FetchError(f"the CDX server did not answer ({exc}); check --cdx and that the server runs") from exc
     if status != 200:
         raise FetchError(f"the CDX server {cdx_url} answered {status}; check --cdx")
     entries = parse_cdx(body, cdx_url)
