@@ -16,6 +16,7 @@ from archiver.commands.custody import add_custody_commands
 from archiver.commands.datasets import add_dataset_commands
 from archiver.commands.evidence import add_evidence_commands
 from archiver.commands.extract import add_extract_command
+from archiver.commands.importing import add_import_command
 from archiver.commands.integrity import add_verify_command
 from archiver.commands.operations import add_ops_commands, add_worker_command
 from archiver.commands.release import add_release_commands
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_search_command(sub)
     add_coverage_command(sub)
     add_extract_command(sub)
+    add_import_command(sub)
     return parser
 
 

@@ -23,6 +23,7 @@ from archiver.store.layout import (
     crawl_id_of_warc,
     is_article_key,
     is_crawl_key,
+    is_imported_warc,
     is_manifest_key,
     is_warc_key,
 )
@@ -88,7 +89,8 @@ def _article_problems(store: Store, key: str, article: dict[str, Any]) -> Iterat
         yield f"{key}: capture points at {record.get('WARC-Record-ID')}, not {capture.get('record_id')}"
     if record.get("WARC-Payload-Digest") != capture.get("payload_digest"):
         yield f"{key}: payload digest differs from its capture record"
-    if record.get("WARC-Target-URI") != article.get("url"):
+    # WARC/1.0 writers (wget) put the URI in angle brackets, as that version's grammar had it.
+    if (record.get("WARC-Target-URI") or "").strip("<>") != article.get("url"):
         yield f"{key}: URL differs from its capture record's target"
 
 
@@ -166,7 +168,7 @@ def verify_store(store: Store, catalog_url: str | None = None) -> VerifyReport:
     for keys in by_crawl.values():
         handles = [(key, store.open(key)) for key in keys]
         try:
-            problems += [str(p) for p in validate(handles)]
+            problems += [str(p) for p in validate(handles, foreign=is_imported_warc)]
         finally:
             for _key, handle in handles:
                 handle.close()

@@ -83,8 +83,14 @@ def test_extracted_corpus_articles_keep_their_bytes() -> None:
 def test_capture_keeps_fetched_at_a_datetime_and_writes_the_warc_date_form() -> None:
     capture = _capture()
     assert capture.as_dict()["fetched_at"] == "2026-02-17T09:30:01.250000Z"
-    assert tuple(capture.as_dict()) == CAPTURE_FIELDS
+    assert tuple(capture.as_dict()) == tuple(name for name in CAPTURE_FIELDS if name != "imported_from")
+    assert capture.as_dict()["source"] == "crawl"
     assert Capture.from_dict(capture.as_dict()) == capture
+    imported = Capture(**{**capture.__dict__, "source": "imported", "imported_from": "wget.warc.gz"})
+    assert tuple(imported.as_dict()) == CAPTURE_FIELDS
+    assert Capture.from_dict(imported.as_dict()) == imported
+    older = {k: v for k, v in capture.as_dict().items() if k not in ("source", "imported_from")}
+    assert Capture.from_dict(older) == capture  # article JSON written before imports existed still reads
     libya = timezone(timedelta(hours=2))
     local = Capture(**{**capture.__dict__, "fetched_at": FETCHED.astimezone(libya)})
     assert local.fetched_at.tzinfo is UTC and local == capture

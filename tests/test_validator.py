@@ -180,3 +180,43 @@ def test_a_revisit_record_keeps_the_head_bytes_as_received(tmp_path: Path) -> No
     warc.close()
     assert _members(path)[1].endswith(b"Content-Length: %d\r\n\r\n" % len(head) + head + b"\r\n\r\n")
     assert _problems(path) == []
+
+
+def test_a_request_the_response_names_as_concurrent_passes_as_wget_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    moment = records.utcnow()
+    warc = WarcFile(path, f"warc/x/{path.name}", [("software", "test")], moment)
+    request_id = records.new_record_id()
+    request = records.request_record(
+        "http://example.test/", RAW_REQUEST, record_id=request_id, concurrent_to="", moment=moment, ip=None
+    )
+    request.rec_headers.remove_header("WARC-Concurrent-To")  # wget: the request first, naming nothing
+    warc.write(request)
+    response = records.response_record(
+        "http://example.test/",
+        RAW_RESPONSE,
+        RAW_RESPONSE.index(b"hello"),
+        record_id="<urn:x:1>",
+        moment=moment,
+        ip=None,
+    )
+    response.rec_headers.add_header("WARC-Concurrent-To", request_id)  # the response names its request
+    warc.write(response)
+    warc.close()
+    assert _problems(path) == []
+    members = _members(path)
+    _rewrite(path, [members[0], members[1]])  # without the response the request is an orphan again
+    assert "request record not concurrent to a response or revisit record" in _problems(path)
+
+
+def test_a_file_made_elsewhere_keeps_its_own_first_record_and_name(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    _good_warc(path)
+    members = _members(path)
+    _rewrite(path, [members[1], members[2]])  # no warcinfo record, as some tools write
+    with path.open("rb") as handle:
+        assert validate([("imported-1.warc.gz", handle)], foreign=lambda _name: True) == []
+    assert "first record is not warcinfo" in _problems(path)
+    _rewrite(path, [members[2]])  # a request whose response is in a file not given (a package left it out)
+    with path.open("rb") as handle:
+        assert validate([("imported-1.warc.gz", handle)], foreign=lambda _name: True) == []

@@ -26,7 +26,9 @@ from archiver.store.layout import (
     WARC_SUFFIX,
     article_id_of,
     cdxj_key,
+    is_imported_warc,
     is_manifest_key,
+    site_of,
     site_of_warc,
 )
 
@@ -127,7 +129,7 @@ def _row_of(line: bytes | str) -> tuple[Any, ...]:
         warc_file,
         int(fields["offset"]),
         int(fields["length"]),
-        site_of_warc(warc_file),
+        _site_of_row(warc_file, article, fields["url"]),
         article_id_of(article) if article else None,
         article,
         fields.get("content_hash"),
@@ -137,6 +139,18 @@ def _row_of(line: bytes | str) -> tuple[Any, ...]:
         fields.get("last_modified"),
         json.dumps(detail, sort_keys=True) if detail else None,
     )
+
+
+def _site_of_row(warc_file: str, article: str | None, url: str) -> str | None:
+    """The site a capture belongs to: its WARC file's site folder; for a WARC file made elsewhere (imported, it may
+    hold many sites) the site of the article it gave, else the site its URL names (archiver.sites)."""
+    if not is_imported_warc(warc_file):
+        return site_of_warc(warc_file)
+    if article and (site := site_of(article)):
+        return site
+    from archiver.sites import site_id_for_url  # only imported rows need the site registry
+
+    return site_id_for_url(url)
 
 
 class Catalog:

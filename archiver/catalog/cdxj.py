@@ -14,7 +14,7 @@ import importlib
 import json
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -94,12 +94,19 @@ def _mime(record: Any) -> str:
     return (value or "unk").split(";", 1)[0].strip().lower() or "unk"
 
 
-def index_warc(stream: IO[bytes], warc_key: str) -> list[bytes]:
-    """Sorted CDXJ lines for the WARC file read from `stream` (stored under `warc_key`)."""
+def index_warc(
+    stream: IO[bytes], warc_key: str, articles: Mapping[str, Mapping[str, str]] | None = None
+) -> list[bytes]:
+    """Sorted CDXJ lines for the WARC file read from `stream` (stored under `warc_key`).
+
+    `articles`: for a WARC made elsewhere (imported as received), the fields of the article metadata records that
+    this archive wrote about its responses in a WARC of its own, by the response's WARC-Record-ID."""
     from warcio.archiveiterator import ArchiveIterator  # here: lookups, which never index, start faster without it
 
     captures: dict[str, Capture] = {}
     requests: dict[str, list[int]] = {}
+    named_requests: dict[str, list[int]] = {}  # request records by their own id (a response may name its request)
+    names_request: dict[str, str] = {}  # response id -> the request id its WARC-Concurrent-To names (as wget writes)
     metadata: dict[str, list[tuple[list[int], dict[str, str]]]] = {}
     iterator = ArchiveIterator(stream, no_record_parse=False, check_digests=False)
     for record in iterator:
@@ -124,16 +131,27 @@ def index_warc(stream: IO[bytes], warc_key: str) -> list[bytes]:
                     if value := http.get_header(header):
                         fields[name] = value
             captures[record_id] = Capture(get("WARC-Target-URI"), get("WARC-Date"), fields)
+            if concurrent := get("WARC-Concurrent-To"):
+                names_request[record_id] = concurrent
             where = [iterator.get_record_offset(), iterator.get_record_length()]
             fields["offset"], fields["length"] = where
             continue
-        if kind == "request" and (target := get("WARC-Concurrent-To")):
-            requests[target] = [iterator.get_record_offset(), iterator.get_record_length()]
+        if kind == "request":
+            where = [iterator.get_record_offset(), iterator.get_record_length()]
+            named_requests[get("WARC-Record-ID")] = where
+            if target := get("WARC-Concurrent-To"):
+                requests[target] = where
         elif kind == "metadata" and (target := get("WARC-Refers-To")):
             values = _fields_of(record)
             metadata.setdefault(target, []).append(
                 ([iterator.get_record_offset(), iterator.get_record_length()], values)
             )
+    for record_id, request_id in names_request.items():
+        if record_id not in requests and request_id in named_requests:
+            requests[record_id] = named_requests[request_id]
+    for record_id, link in (articles or {}).items():
+        if record_id in captures:
+            _link_article(captures[record_id], link)
     return sorted(_finish(captures, requests, metadata))
 
 
@@ -148,11 +166,15 @@ def _finish(
         for where, values in metadata.get(record_id, []):
             capture.fields.setdefault("metadata", []).append(where)
             if "article-key" in values:
-                capture.fields["article"] = values["article-key"]
-                capture.fields["content_hash"] = values.get("content-hash")
-                capture.fields["title"] = values.get("article-title")
-                capture.fields["version"] = values.get("article-version", "new")
+                _link_article(capture, values)
         yield capture.line()
+
+
+def _link_article(capture: Capture, values: Mapping[str, str]) -> None:
+    capture.fields["article"] = values["article-key"]
+    capture.fields["content_hash"] = values.get("content-hash")
+    capture.fields["title"] = values.get("article-title")
+    capture.fields["version"] = values.get("article-version", "new")
 
 
 def metadata_article_keys(stream: IO[bytes]) -> set[str]:

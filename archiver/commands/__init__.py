@@ -6,7 +6,8 @@ The rule, for every command:
   turning an ArchiverError into one line on stderr and its exit code). No handler lives in cli.py.
 - A command's options and its handler live in `archiver/commands/<group>.py`: `crawl` (crawl), `sites` (sites
   list/show/check), `datasets` (export, verify-export), `integrity` (verify), `retrieval` (history, snapshot,
-  reindex), `operations` (schedule, crawls, health, worker), `replay` (replay), `extract` (extract). A new
+  reindex), `operations` (schedule, crawls, health, worker), `replay` (replay), `extract` (extract), `importing`
+  (import). A new
   command goes into the module of its users' group, or a new module named for the group.
 - A handler turns its options into arguments, calls ONE library function that does the work, and prints what it
   returns. Everything else (lookups, diffs, file writes, decisions) belongs to the library under `archiver/`, which

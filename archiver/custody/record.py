@@ -61,6 +61,16 @@ def try_append(store: Store, action: str, inputs: Iterable[Item], outputs: Itera
 
 def record_crawl(store: Store, manifest_key: str) -> StoredLine | None:
     """A crawl's outputs: its manifest (which lists every object it stored, with sha256) and its WARC files."""
+    return _record_manifest(store, "crawl", manifest_key, [])
+
+
+def record_import(store: Store, manifest_key: str, inputs: Iterable[Item]) -> StoredLine | None:
+    """An import's inputs: the files (or Wayback captures) it took in, by their sha256 on arrival; its outputs, as a
+    crawl's: its manifest and the WARC files it stored."""
+    return _record_manifest(store, "import", manifest_key, list(inputs))
+
+
+def _record_manifest(store: Store, action: str, manifest_key: str, inputs: list[Item]) -> StoredLine | None:
     try:
         with store.open(manifest_key) as handle:
             data = handle.read()
@@ -74,7 +84,7 @@ def record_crawl(store: Store, manifest_key: str) -> StoredLine | None:
         for entry in objects
         if is_warc_key(str(entry.get("key", ""))) and entry.get("sha256")
     ]
-    return try_append(store, "crawl", [], outputs)
+    return try_append(store, action, inputs, outputs)
 
 
 def record_export(store: Store, outputs: Iterable[Path], folder: Path | None = None) -> StoredLine | None:

@@ -40,7 +40,9 @@ NOTES = {
     "content_hash": "sha256 of the normalised title and body: equal text, equal hash",
     "extraction": "which layer produced each field (`method`), the extractor version and the charset used",
     "capture": "the raw capture this row comes from: WARC file, record id, offset, length, payload digest; "
-    "`fetched_at` as recorded and `fetched_at_utc` in the same `...Z` form as the other `_utc` columns",
+    "`fetched_at` as recorded and `fetched_at_utc` in the same `...Z` form as the other `_utc` columns; `source`: "
+    "`crawl` (captured by this archive) or `imported` (from another archive's WARC/WACZ or a Wayback server, "
+    "named by `imported_from`)",
     "cluster_id": "near-duplicate cluster (reposts, one story on several outlets): the id of its canonical row",
     "duplicate_of": "id of the cluster's canonical row (the one the others name as their source, else the "
     "earliest published) when this row repeats it; null for the canonical row and for unique stories",
@@ -89,7 +91,13 @@ def export_row(article: dict[str, Any], cluster_id: str, duplicate_of: str | Non
             row[name] = article.get(name)
     capture = row["capture"]
     if isinstance(capture, dict):
-        row["capture"] = dict(capture, fetched_at_utc=utc_text(capture.get("fetched_at")))
+        row["capture"] = dict(
+            capture,
+            fetched_at_utc=utc_text(capture.get("fetched_at")),
+            # Article JSON written before imports existed names no source: those captures are our own.
+            source=capture.get("source") or "crawl",
+            imported_from=capture.get("imported_from"),
+        )
     row["cluster_id"], row["duplicate_of"] = cluster_id, duplicate_of
     return row
 
@@ -121,8 +129,8 @@ def parquet_schema() -> Any:
                 ("encoding", pa.struct([("name", text), ("method", text), ("repaired", pa.bool_())])),
             ]
         ),
-        # `source` and `imported_from`: kept for captures imported from other archives (columns stay stable).
-        "capture": pa.struct([*capture, ("source", text), ("imported_from", text)]),
+        # `source` and `imported_from` come from the record: `crawl` or `imported` (archiver/importing) and its origin.
+        "capture": pa.struct(capture),
         **{f"{name}_utc": stamp for name in TIME_FIELDS},
     }
     return pa.schema([(name, types.get(name, text)) for name in COLUMNS])

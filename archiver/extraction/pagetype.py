@@ -36,6 +36,18 @@ def _common_article_shape(target: str) -> bool:
     return any(p.search(target) for p in ARTICLE_URL_PATTERNS)
 
 
+def link_density(tree: Any) -> float:
+    """The share of a page's body text that is link text (listings are mostly links, articles mostly prose)."""
+    body = tree.find("body")
+    if body is None:
+        return 1.0
+    text = len(" ".join(body.text_content().split()))
+    if text == 0:
+        return 1.0
+    links = sum(len(" ".join(a.text_content().split())) for a in body.iterfind(".//a"))
+    return links / text
+
+
 def is_article(
     article: dict[str, Any], url: str, link_density: float, site_patterns: tuple[re.Pattern[str], ...] = ()
 ) -> bool:

@@ -47,6 +47,8 @@ def check_health(store: Store, window: int = DEFAULT_WINDOW, rules: Thresholds =
         raise ConfigError("--window must be at least 1 (how many earlier crawls of a site to compare with)")
     crawls: dict[str, list[tuple[str, list[SiteSample]]]] = {}
     for manifest in iter_manifests(store):
+        if "import" in manifest:  # others' captures taken in (archiver/importing): no measure of a site's health
+            continue
         crawls.setdefault(job_key(manifest), []).append((str(manifest.get("started_at") or ""), samples(manifest)))
     # A site's first crawl fetches every article it finds; later ones only new articles (or all, with --recrawl).
     if not crawls:

@@ -4,7 +4,9 @@
                                                                    {crawl_id}-{serial:05d}.warc.gz)
     articles/{site}/{article_id}/{fetched_at:%Y%m%dT%H%M%S%fZ}.json one article version (immutable)
     claims/{site}/{article_id}.{content hash hex}                  the claim of one article version
-    crawls/{crawl_id}/manifest.json                                the manifest of one crawl
+    warc/imported/{YYYY}/{MM}/{DD}/imported-{import_id}-{serial:05d}.warc.gz
+                                                                   a WARC file made elsewhere, imported as received
+    crawls/{crawl_id}/manifest.json                                the manifest of one crawl (or import)
     indexes/cdxj/{site}--{warc name}.cdxj                          the CDXJ index of one WARC file
     custody/{YYYY}/{MM}/{seq:010d}.jsonl                           one line of the custody log (immutable)
     custody/stamps/{YYYY-MM-DD}.json                               a day's last custody line, timestamped
@@ -38,6 +40,30 @@ def warc_key(site: str, crawl_id: str, day: datetime, serial: int) -> str:
     # The site leads the file name: tools that key WARC files by name (WACZ, pywb collections) see one name per
     # file, where `{crawl_id}-{serial}` alone repeated for every site of a crawl.
     return f"{WARC_PREFIX}{site}/{day:%Y/%m/%d}/{site}-{crawl_id}-{serial:05d}{WARC_SUFFIX}"
+
+
+IMPORTED_FOLDER = "imported"  # the `site` folder of WARC files made by other tools (they may hold many sites)
+IMPORT_ID_PREFIX = "import-"  # an import's id (its manifest is `crawls/{import_id}/manifest.json`)
+
+
+def imported_warc_key(import_id: str, day: datetime, serial: int) -> str:
+    """Where an imported WARC file is kept, unchanged: a name unique in the store (its import's id and a serial),
+    so two imports of files both called `data.warc.gz` never meet. Its original name is in the import's manifest."""
+    return warc_key(IMPORTED_FOLDER, import_id, day, serial)
+
+
+def is_imported_warc(key: str) -> bool:
+    """A WARC file made by another tool (kept as received), not written by this archive."""
+    return key.startswith(f"{WARC_PREFIX}{IMPORTED_FOLDER}/")
+
+
+def new_import_id(moment: datetime, token: str) -> str:
+    return f"{IMPORT_ID_PREFIX}{moment:%Y%m%dT%H%M%SZ}-{token}"
+
+
+def import_manifest_keys(keys: list[str]) -> list[str]:
+    """The manifests of imports among these keys (`crawls/import-.../manifest.json`)."""
+    return [k for k in keys if is_manifest_key(k) and k[len(CRAWLS_PREFIX) :].startswith(IMPORT_ID_PREFIX)]
 
 
 def article_key(site: str, article_id: str, fetched_at: datetime) -> str:

@@ -4,14 +4,17 @@ Checked per record: one gzip member per record, the WARC/1.x header, mandatory f
 block, the closing CRLFCRLF, the WARC-Date format, block and payload digests (payload: both the warcio convention
 over stored bytes and the Heritrix one over de-chunked bytes are accepted), unique record ids. Across the files
 given: warcinfo first with the file's own WARC-Filename, every WARC-Concurrent-To / WARC-Refers-To resolves, and
-every request is concurrent to a response.
+every request is concurrent to a response (its own WARC-Concurrent-To, or the response's naming it, as wget writes).
+A file made elsewhere and imported as received (`foreign`) keeps its own first record and WARC-Filename, and may
+link to records that are not among the files given (another file of the crawl that made it, records a package left
+out): those rules describe the files this archive writes and are not applied to it; every record's own checks are.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -56,7 +59,8 @@ class ParsedRecord:
 class _Seen:
     ids: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (file, type)
     links: list[tuple[str, int, str, str]] = field(default_factory=list)  # file, offset, field, target id
-    requests: list[tuple[str, int, str | None]] = field(default_factory=list)
+    requests: list[tuple[str, int, str | None, str]] = field(default_factory=list)  # file, offset, concurrent, id
+    answered: set[str] = field(default_factory=set)  # ids a response or revisit names as WARC-Concurrent-To
 
 
 def parse_record(data: bytes) -> tuple[ParsedRecord | None, str | None]:
@@ -92,7 +96,7 @@ def parse_record(data: bytes) -> tuple[ParsedRecord | None, str | None]:
     return record, None
 
 
-def _check_record(name: str, record: ParsedRecord, index: int, seen: _Seen) -> Iterator[str]:
+def _check_record(name: str, record: ParsedRecord, index: int, seen: _Seen, foreign: bool = False) -> Iterator[str]:
     for field_name in MANDATORY:
         if not record.get(field_name):
             yield f"missing {field_name}"
@@ -110,7 +114,9 @@ def _check_record(name: str, record: ParsedRecord, index: int, seen: _Seen) -> I
         yield "record with content but no Content-Type"
     if record_type in TARGETED_TYPES and not record.get("WARC-Target-URI"):
         yield f"{record_type} record without WARC-Target-URI"
-    if index == 0:
+    if foreign:
+        pass  # another tool's file: its first record and WARC-Filename are as that tool wrote them
+    elif index == 0:
         if record_type != "warcinfo":
             yield "first record is not warcinfo"
         elif record.get("WARC-Filename") != name.rsplit("/", 1)[-1]:
@@ -136,15 +142,20 @@ def _check_record(name: str, record: ParsedRecord, index: int, seen: _Seen) -> I
         ):
             if not record.get(needed):
                 yield f"revisit record without {needed}"
+    if foreign:
+        return  # its links may point outside the files given (see the module's note)
     for link_field in ("WARC-Concurrent-To", "WARC-Refers-To"):
         for target in record.get_all(link_field):
             seen.links.append((name, record.offset, link_field, target))
     if record_type == "request":
-        seen.requests.append((name, record.offset, record.get("WARC-Concurrent-To")))
+        seen.requests.append((name, record.offset, record.get("WARC-Concurrent-To"), record_id))
+    elif record_type in ("response", "revisit"):
+        seen.answered.update(record.get_all("WARC-Concurrent-To"))
 
 
-def validate_stream(name: str, handle: BinaryIO, seen: _Seen | None = None) -> list[Problem]:
-    """Problems of one WARC file (gzip, one member per record). Cross-record links are checked by `validate`."""
+def validate_stream(name: str, handle: BinaryIO, seen: _Seen | None = None, foreign: bool = False) -> list[Problem]:
+    """Problems of one WARC file (gzip, one member per record). Cross-record links are checked by `validate`.
+    `foreign`: a file made by another tool and kept as received (see the module's note)."""
     seen = seen if seen is not None else _Seen()
     problems: list[Problem] = []
     index = 0
@@ -155,7 +166,8 @@ def validate_stream(name: str, handle: BinaryIO, seen: _Seen | None = None) -> l
                 problems.append(Problem(name, member.offset, error or "unreadable record"))
             else:
                 record.offset, record.length = member.offset, member.length
-                problems += [Problem(name, member.offset, m) for m in _check_record(name, record, index, seen)]
+                found = _check_record(name, record, index, seen, foreign)
+                problems += [Problem(name, member.offset, m) for m in found]
             index += 1
     except TruncatedMember as exc:
         problems.append(Problem(name, exc.offset, "truncated gzip member: the file ends inside a record"))
@@ -166,16 +178,19 @@ def validate_stream(name: str, handle: BinaryIO, seen: _Seen | None = None) -> l
     return problems
 
 
-def validate(files: Iterable[tuple[str, BinaryIO]]) -> list[Problem]:
-    """Validate several WARC files together, so links between their records resolve."""
+def validate(files: Iterable[tuple[str, BinaryIO]], foreign: Callable[[str], bool] | None = None) -> list[Problem]:
+    """Validate several WARC files together, so links between their records resolve. `foreign(name)`: True for a
+    file made by another tool (imported as received)."""
     seen = _Seen()
     problems: list[Problem] = []
     for name, handle in files:
-        problems += validate_stream(name, handle, seen)
+        problems += validate_stream(name, handle, seen, bool(foreign and foreign(name)))
     for name, offset, link_field, target in seen.links:
         if target not in seen.ids:
             problems.append(Problem(name, offset, f"{link_field} {target} resolves to no record"))
-    for name, offset, concurrent in seen.requests:
+    for name, offset, concurrent, record_id in seen.requests:
+        if record_id in seen.answered:
+            continue
         if not concurrent or seen.ids.get(concurrent, ("", ""))[1] not in ("response", "revisit"):
             problems.append(Problem(name, offset, "request record not concurrent to a response or revisit record"))
     return problems

@@ -99,8 +99,12 @@ class RotatingWarcWriter:
         on_closed: Callable[[WarcFile], None],
         info_fields: list[tuple[str, str]],
         max_size: int = DEFAULT_MAX_SIZE,
+        info_clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`info_clock`: the time of each file's warcinfo record, when not that of its first event (an import's
+        first event is a capture made years ago; its file is made now)."""
         self._open_file = open_file
+        self._info_clock = info_clock
         self._on_closed = on_closed
         self._info_fields = info_fields
         self.max_size = max_size
@@ -113,7 +117,7 @@ class RotatingWarcWriter:
         if self._current is None:
             path, key = self._open_file(self._serial)
             self._serial += 1
-            self._current = WarcFile(path, key, self._info_fields, moment)
+            self._current = WarcFile(path, key, self._info_fields, self._info_clock() if self._info_clock else moment)
         return [self._current.write(record) for record in records]
 
     def _close_current(self) -> None:

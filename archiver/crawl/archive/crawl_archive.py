@@ -30,7 +30,7 @@ from archiver.store.batch import claims_are_local
 from archiver.store.layout import article_key, version_claim_key, warc_key
 from archiver.warc import records
 from archiver.warc.http import skip_interim, split_message
-from archiver.warc.writer import DEFAULT_MAX_SIZE, RotatingWarcWriter, WarcFile
+from archiver.warc.writer import DEFAULT_MAX_SIZE, RecordLocation, RotatingWarcWriter, WarcFile
 
 if TYPE_CHECKING:
     from archiver.crawl.capture.wiretap import WireExchange
@@ -81,8 +81,12 @@ class CrawlArchive:
         settings: dict[str, Any],
         max_warc_size: int = DEFAULT_MAX_SIZE,
         prior: PriorCaptures | None = None,
+        capture_fields: list[tuple[str, str]] | None = None,
     ) -> None:
+        """`capture_fields`: the warcinfo lines that say how the records were captured, when not by this crawl's
+        wire tap (an import says where its records came from)."""
         self.store = store
+        self.capture_fields = capture_fields
         self.spool = spool
         self.crawl_id = crawl_id
         self.started_at = started_at
@@ -110,8 +114,10 @@ class CrawlArchive:
                 key = warc_key(site, self.crawl_id, self.started_at, serial)
                 return self.spool.open_path(key), key
 
+            # An import's records carry their capture times; its files' warcinfo records say when they were made.
+            clock = records.utcnow if self.capture_fields else None
             self._writers[site] = RotatingWarcWriter(
-                open_file, self._closed, self._info_fields(site), self.max_warc_size
+                open_file, self._closed, self._info_fields(site), self.max_warc_size, clock
             )
         return self._writers[site]
 
@@ -122,9 +128,14 @@ class CrawlArchive:
             ("conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"),
             ("isPartOf", self.crawl_id),
             ("site", site),
-            ("capture-method", "wire bytes tapped from the Twisted HTTP/1.1 connection (after TLS)"),
-            ("capture-fidelity", "wire: status line, headers and body as received; requests as sent"),
-            ("headers-rebuilt", "none"),
+            *(
+                self.capture_fields
+                or [
+                    ("capture-method", "wire bytes tapped from the Twisted HTTP/1.1 connection (after TLS)"),
+                    ("capture-fidelity", "wire: status line, headers and body as received; requests as sent"),
+                    ("headers-rebuilt", "none"),
+                ]
+            ),
             ("payload-digest", records.PAYLOAD_DIGEST_CONVENTION),
         ]
         fields += [
@@ -230,6 +241,22 @@ class CrawlArchive:
             length=where.length,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
         )
+
+    def write_records(self, site: str, event: list[Any], moment: datetime) -> list[RecordLocation] | None:
+        """Write records of one event (an imported capture: response and its metadata) into the site's WARC;
+        None when nothing can be stored any more."""
+        if self.broken is not None:
+            return None
+        try:
+            return self._writer(site).write_event(event, moment)
+        except OSError as exc:
+            self._break(exc)
+            return None
+
+    def publish_imported(self, key: str, path: Path, articles: dict[str, dict[str, str]]) -> None:
+        """Hand a complete WARC file made elsewhere (in the spool, under `key`) to the store writer: published after
+        every article queued so far (its CDXJ index names them through `articles`), listed in the manifest."""
+        self.writes.warc_closed(key, path, articles)
 
     # -- articles -----------------------------------------------------------------------------------------------
     def draft_article(

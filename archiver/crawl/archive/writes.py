@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -77,9 +77,11 @@ class StoreWriter:
             batch, self._batch = self._batch, []
             self._submit(self._store_articles, batch)
 
-    def warc_closed(self, key: str, path: Path) -> None:
+    def warc_closed(self, key: str, path: Path, articles: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        """Publish a complete WARC file (index, then file). `articles`: for an imported WARC, the article links of
+        its responses, which its CDXJ index carries (archiver/catalog/cdxj.py)."""
         self.flush()  # the articles its metadata records name are stored before it is published
-        self._submit(self._upload, key, path)
+        self._submit(self._upload, key, path, articles)
 
     def _submit(self, work: Callable[..., None], *args: Any) -> None:
         self._tasks.append(self._thread.submit(work, *args))
@@ -127,11 +129,11 @@ class StoreWriter:
         except Exception as exc:  # noqa: BLE001 - any failure stops the writes; the spool keeps the rest
             self._failed(exc)
 
-    def _upload(self, key: str, path: Path) -> None:
+    def _upload(self, key: str, path: Path, articles: Mapping[str, Mapping[str, str]] | None = None) -> None:
         if self.failure is not None:
             return
         try:
-            index, warc = publish_warc(self.store, self.spool, key, path)
+            index, warc = publish_warc(self.store, self.spool, key, path, articles)
             self.journal(index, "cdxj")
             self.journal(warc, "warc")
         except Exception as exc:  # noqa: BLE001

@@ -29,7 +29,7 @@ from archiver.crawl.discovery.crawl_scope import CrawlScope
 from archiver.crawl.discovery.links import LinkLimits, is_well_formed, resolve_link
 from archiver.extraction.article import article_id
 from archiver.extraction.page import parse_page
-from archiver.extraction.pagetype import is_article, url_looks_like_article
+from archiver.extraction.pagetype import is_article, link_density, url_looks_like_article
 from archiver.extraction.profile_check import extract_with_evidence
 from archiver.sites import profile_for_host
 from archiver.urls import TrapGuard, normalize_url, origin_of
@@ -317,7 +317,7 @@ class NewsSpider(scrapy.Spider):
         if (
             article is not None
             and capture is not None
-            and is_article(article, response.url, _link_density(page.tree), patterns)
+            and is_article(article, response.url, link_density(page.tree), patterns)
         ):
             yield {
                 "site": self.site_for_url(response.url),
@@ -373,14 +373,3 @@ def parse_feed_date(value: str) -> datetime | None:
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def _link_density(tree: Any) -> float:
-    body = tree.find("body")
-    if body is None:
-        return 1.0
-    text = len(" ".join(body.text_content().split()))
-    if text == 0:
-        return 1.0
-    links = sum(len(" ".join(a.text_content().split())) for a in body.iterfind(".//a"))
-    return links / text
