@@ -115,6 +115,13 @@ def test_a_wget_warc_is_imported_unchanged_and_its_articles_archived(wget_warc: 
         {"name": i["name"], "sha256": i["sha256"]} for i in custody[0]["inputs"]
     ]
 
+    # Coverage counts the imported articles as imported, under the site their URLs name.
+    cover = archiver("coverage", f"--site={article['site']}", "--format=json", f"--store={store}")
+    assert cover.returncode == 0, cover.stderr
+    [site] = json.loads(cover.stdout)["sites"]
+    held = {p.parent.name for p in (store / "articles" / article["site"]).rglob("*.json")}
+    assert site["articles"] == site["imported"] == len(held) > 0
+
     again = archiver("import", str(wget_warc), f"--store={store}")
     assert again.returncode == 0, again.stderr
     assert "already imported by " + manifest["crawl_id"] in again.stdout
