@@ -15,7 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import ROOT, archiver
-from tests.webapp import XSS_TITLE, ServedArchive, as_json, request, wait_for_crawl
+from tests.webapp import IMPORTED_URL, IMPORTED_WARC, XSS_TITLE, ServedArchive, as_json, request, wait_for_crawl
 
 
 def q(value: str) -> str:
@@ -121,7 +121,8 @@ def test_sites_crawls_and_health(served_archive: ServedArchive) -> None:
     assert fixture["schedule"] == "0 */6 * * *" and fixture["next_run"].endswith("Z")
     crawls = as_json(served_archive.get("/api/crawls")[2])
     cli = archiver("crawls", "list", "--format=json", f"--store={served_archive.store}", env=served_archive.env)
-    assert crawls == json.loads(cli.stdout) and len(crawls) == 2
+    assert crawls == json.loads(cli.stdout) and len(crawls) == 3  # two crawls and the import of another archive's WARC
+    assert [c["crawl_id"].startswith("import-") for c in crawls].count(True) == 1
     health = as_json(served_archive.get("/api/health")[2])
     assert [s["site"] for s in health["sites"]] == ["webfix"]
 
@@ -133,12 +134,14 @@ def test_coverage_answers_as_the_cli(served_archive: ServedArchive) -> None:
     assert cli.returncode == 0, cli.stderr
     answer = as_json(body)
     assert answer == json.loads(cli.stdout)
-    (site,) = answer["sites"]
-    ids = {json.loads(p.read_bytes())["id"] for p in (served_archive.store / "articles").rglob("*.json")}
+    imported, site = answer["sites"]  # sites in order of their ids
+    assert imported["site"] == "lamma-import.example" and imported["articles"] == imported["imported"] == 1
+    assert imported["months"] == {"2019-06": 1} and imported["gaps"] == []
+    ids = {json.loads(p.read_bytes())["id"] for p in (served_archive.store / "articles" / "webfix").rglob("*.json")}
     assert site["site"] == "webfix" and site["articles"] == len(ids) and site["imported"] == 0
     assert site["oldest"] == "2025-12-20" and site["gaps"] == ["2026-01", "2026-02"]
     assert site["months"]["2025-12"] == 1 and sum(site["months"].values()) + site["undated"] == len(ids)
-    assert as_json(served_archive.get("/api/coverage?site=webfix")[2]) == answer
+    assert as_json(served_archive.get("/api/coverage?site=webfix")[2]) == {"sites": [site]}
     status, _, body = served_archive.get("/api/coverage?site=nowhere")
     assert status == 404 and "nowhere" in as_json(body)["error"]
 
@@ -283,3 +286,25 @@ def test_archivist_pages_and_english(served_archive: ServedArchive) -> None:
     assert '<table class="health">' in health and "<pre" not in health  # a table, not JSON text
     coverage = served_archive.get("/coverage?lang=en")[2].decode()
     assert coverage.count('<rect class="gap" data-month=') == 2 and "Months with none" in coverage
+
+
+def test_an_imported_capture_names_where_it_came_from(served_archive: ServedArchive, tmp_path: Path) -> None:
+    status, _, page = served_archive.get(f"/article?url={q(IMPORTED_URL)}&lang=en")
+    assert status == 200
+    text = page.decode("utf-8")
+    assert "Imported from" in text and f'class="imported-from" dir="auto">{IMPORTED_WARC}<' in text
+    assert "/warc/imported/" not in text and "warc/imported/" in text  # the stored copy, byte for byte as received
+    status, _, body = served_archive.get(f"/api/snapshot?url={q(IMPORTED_URL)}&format=json")
+    capture = as_json(body)["capture"]
+    assert status == 200 and capture["source"] == "imported" and capture["imported_from"] == IMPORTED_WARC
+    assert capture["fetched_at"].startswith("2019-06-10T10:15:00")  # the other archive's capture time, kept
+    # Our own crawl's captures name no other archive.
+    status, _, own = served_archive.get(f"/article?url={q(served_archive.url(1))}&lang=en")
+    assert status == 200 and b"imported-from" not in own
+    # Its evidence package says so too, in the summary a journalist reads.
+    status, _, body = served_archive.get(f"/api/snapshot?url={q(IMPORTED_URL)}&format=wacz")
+    package = tmp_path / "imported.wacz"
+    package.write_bytes(body)
+    checked = archiver("verify-package", str(package), env=served_archive.env)
+    assert status == 200 and checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"by another archive, and imported from {IMPORTED_WARC}." in checked.stdout

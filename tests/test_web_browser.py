@@ -142,8 +142,9 @@ def test_the_coverage_chart_and_the_health_table_in_arabic_and_english(
     for lang, direction, heading, healthy in (("ar", "rtl", "التغطية", "سليم"), ("en", "ltr", "Coverage", "Healthy")):
         page.goto(f"{served_archive.base}/coverage?lang={lang}")
         assert page.locator("html").get_attribute("dir") == direction and page.inner_text("h1") == heading
-        chart = page.locator("section.coverage-site svg.coverage-chart")
+        chart = page.locator("section.coverage-site[data-site=webfix] svg.coverage-chart")
         assert chart.count() == 1 and chart.is_visible()
+        assert page.locator("section.coverage-site svg.coverage-chart").count() == 2  # and the imported outlet's
         gaps = chart.locator("rect.gap")
         assert [gaps.nth(i).get_attribute("data-month") for i in range(gaps.count())] == ["2026-01", "2026-02"]
         assert chart.locator("rect.month").count() == 2  # December 2025 and March 2026

@@ -86,6 +86,42 @@ def request(
         return exc.code, dict(exc.headers.items()), exc.read()
 
 
+# A capture another archive made, years before our crawls, of an outlet we never crawled: `archiver import` takes it in.
+IMPORTED_URL = "http://lamma-import.example/news/2019/06/desalination-plant/"
+IMPORTED_WARC = "other-archive-2019.warc.gz"
+IMPORTED_PAGE = """<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
+<title>افتتاح محطة تحلية المياه في زوارة</title>
+<meta property="article:published_time" content="2019-06-10T09:00:00+02:00"></head>
+<body><article><h1>افتتاح محطة تحلية المياه في زوارة</h1><div class="story-body">
+<p>افتتحت السلطات المحلية صباح الإثنين محطة جديدة لتحلية مياه البحر تخدم أحياء المدينة الغربية.</p>
+<p>وقال مدير المحطة إن طاقتها تبلغ عشرة آلاف متر مكعب يوميا وإنها تعمل بالطاقة الشمسية جزئيا.</p>
+<p>ورحب السكان بالمشروع بعد صيف طويل من انقطاع المياه عن المنازل والمدارس.</p>
+</div></article></body></html>"""
+
+
+def other_archives_warc(tmp: Path) -> Path:
+    """A WARC as another tool writes it (warcio): warcinfo, then one HTML response dated 2019."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp / IMPORTED_WARC
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(IMPORTED_WARC, {"software": "warcio"}))
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        record = writer.create_warc_record(
+            IMPORTED_URL,
+            "response",
+            payload=BytesIO(IMPORTED_PAGE.encode("utf-8")),
+            http_headers=headers,
+            warc_headers_dict={"WARC-Date": "2019-06-10T10:15:00Z"},
+        )
+        writer.write_record(record)
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -125,6 +161,8 @@ def served_archive(tmp: Path) -> Iterator[ServedArchive]:
         site.state["edition"] = 2
         second = archiver(*crawl_args(site.url("/"), store=str(store), extra=("--recrawl",)), env=env)
         assert second.returncode == 0, second.stderr[-3000:]
+        imported = archiver("import", str(other_archives_warc(tmp)), f"--store={store}", env=env)
+        assert imported.returncode == 0, imported.stderr[-3000:]
         made = archiver("tokens", "create", "tester", env=env)
         assert made.returncode == 0, made.stderr
         port, replay_port = free_port(), free_port()

@@ -14,6 +14,7 @@ class Capture:
     date: str
     ip: str | None
     record_id: str
+    imported_from: str | None = None  # a capture another archive made, imported (its article JSON says from where)
 
 
 @dataclass
@@ -37,8 +38,9 @@ class PackageReport:
         lines = []
         for capture in self.captures:
             server = f"from the server at {capture.ip}" if capture.ip else "(the server's address was not recorded)"
+            by = f" by another archive, and imported from {capture.imported_from}" if capture.imported_from else ""
             lines.append(
-                f"This page at {capture.url} was captured on {libya_time(capture.date)}, Libya time, {server}."
+                f"This page at {capture.url} was captured on {libya_time(capture.date)}, Libya time, {server}{by}."
             )
         if self.time:
             lines.append(

@@ -285,3 +285,7 @@ def _check_articles(members: dict[str, Path], records: dict[str, Any], report: P
             report.failures.append(f"{name}: does not match the record it cites ({capture['record_id']})")
         else:
             report.articles += 1
+            if capture.get("source") == "imported":  # taken in from another archive: the summary says whose
+                for found in report.captures:
+                    if found.record_id == capture["record_id"]:
+                        found.imported_from = str(capture.get("imported_from") or "another archive")

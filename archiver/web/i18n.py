@@ -58,6 +58,7 @@ WORDS: dict[str, dict[str, str]] = {
     "newest": {"ar": "الأحدث", "en": "Newest"},
     "gaps": {"ar": "أشهر بلا مقالات", "en": "Months with none"},
     "imported": {"ar": "مستوردة", "en": "Imported"},
+    "imported_from": {"ar": "مستوردة من", "en": "Imported from"},
     "ours": {"ar": "جمعناها بأنفسنا", "en": "Captured by us"},
     "undated": {"ar": "بلا تاريخ نشر", "en": "Undated"},
     "no_articles": {"ar": "لا مقالات في الأرشيف بعد", "en": "No articles in the archive yet"},

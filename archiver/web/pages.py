@@ -120,6 +120,8 @@ def article_page(request: Request) -> Response:
                 if (a.get(name) or "") != (b.get(name) or "")
             }
         info = provenance(catalog, entry)
+        if shown is entry and article is not None:  # taken in from another archive, not fetched by our crawler
+            info["imported_from"] = (article.get("capture") or {}).get("imported_from")
     context = {
         "url": archived,
         "at": entry.capture.captured_at,
