@@ -106,11 +106,13 @@ def validate_start_url(url: str) -> str:
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     from archiver.crawl.discovery.spider import CrawlTarget
-    from archiver.distributed.join import open_shared_crawl  # distributed crawl (--frontier)
 
     # -- distributed crawl: announce or join the job; this worker's crawl id is `{job}-w{token}` --
-    shared = open_shared_crawl(options) if options.frontier else None
-    if shared:
+    shared = None
+    if options.frontier:  # imported only then: Redis and scrapy-redis cost a one-machine crawl 0.1 s of start-up
+        from archiver.distributed.join import open_shared_crawl
+
+        shared = open_shared_crawl(options)
         options = shared.options
     # --
 
