@@ -49,6 +49,21 @@ class ExportResult:
     card: Path
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One export: what to write where, and what it has counted and learnt on the way."""
+
+    store: Store
+    fmt: str
+    target: Path
+    selection: ExportFilter
+    stats: DatasetStats
+    created: str
+    info: CardInfo
+    catalogued: CataloguedVersions
+    bom: bool
+
+
 def wants_folder(out: str | Path) -> bool:
     """`--out DIR/` (a trailing slash) or an existing directory asks for a dataset folder."""
     text = str(out)
@@ -91,16 +106,7 @@ def _batches(keys: Iterator[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def _write_rows(
-    store: Store,
-    fmt: str,
-    data_path: Path,
-    selection: ExportFilter,
-    stats: DatasetStats,
-    catalogued: CataloguedVersions,
-    *,
-    bom: bool,
-) -> None:
+def _write_rows(job: _Job, data_path: Path) -> None:
     """Select and cluster with the catalog's descriptions, reading each selected article once, then write the rows
     with their links to `data_path`.
 
@@ -109,6 +115,7 @@ def _write_rows(
     a scratch spool and its description (the catalog's, or computed now and saved there) to the near-duplicate
     index. Pass two copies the spool line for line, re-encoding only the rows a cluster links, into the JSONL
     output (or a scratch JSONL file that Parquet and CSV are then written from)."""
+    store, fmt, selection, stats, catalogued = job.store, job.fmt, job.selection, job.stats, job.catalogued
     with tempfile.TemporaryDirectory(prefix="archiver-export-") as scratch_name:
         scratch = Path(scratch_name)
         names = {site: profile.name for site, profile in profiles().items()}
@@ -150,7 +157,7 @@ def _write_rows(
                 spool.seek(0)
                 jsonl = data_path if fmt == "jsonl" else scratch / "linked.jsonl"
                 with jsonl.open("wb") as out:
-                    if bom and fmt == "jsonl":
+                    if job.bom and fmt == "jsonl":
                         out.write(b"\xef\xbb\xbf")
                     linked = duplicates.linked_positions()
                     next_linked, position = next(linked, None), 0
@@ -164,7 +171,7 @@ def _write_rows(
         finally:
             duplicates.close()
         if fmt != "jsonl":
-            write_from_jsonl(fmt, jsonl, data_path, bom=bom)
+            write_from_jsonl(fmt, jsonl, data_path, bom=job.bom)
     with data_path.open("rb+") as handle:
         os.fsync(handle.fileno())
 
@@ -207,60 +214,38 @@ def export(
     info = info or CardInfo()
     stats = DatasetStats(selected_sites=selection.sites)
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    catalogued = CataloguedVersions.open(store, catalog_url)
+    job = _Job(store, fmt, target, selection, stats, created, info, CataloguedVersions.open(store, catalog_url), bom)
     try:
-        if folder:
-            return _export_folder(store, fmt, target, selection, stats, created, info, catalogued, bom=bom)
-        return _export_file(store, fmt, target, selection, stats, created, info, catalogued, bom=bom)
+        return _export_folder(job) if folder else _export_file(job)
     finally:
-        catalogued.close()
+        job.catalogued.close()
 
 
-def _export_file(
-    store: Store,
-    fmt: str,
-    target: Path,
-    selection: ExportFilter,
-    stats: DatasetStats,
-    created: str,
-    info: CardInfo,
-    catalogued: CataloguedVersions,
-    *,
-    bom: bool,
-) -> ExportResult:
+def _export_file(job: _Job) -> ExportResult:
+    store, fmt, target, stats = job.store, job.fmt, job.target, job.stats
     with _scratch_folder(target.parent, target.name) as work:
-        _write_rows(store, fmt, work / target.name, selection, stats, catalogued, bom=bom)
+        _write_rows(job, work / target.name)
         os.chmod(work / target.name, 0o666 & ~current_umask())
         os.replace(work / target.name, target)
         fsync_dir(target.parent)  # the data file streams, so it is renamed here rather than by write_atomically
-    meta = manifest({target.name: sha256_file(target)}, fmt, stats, selection.as_dict(), store.uri, created)
+    meta = manifest({target.name: sha256_file(target)}, fmt, stats, job.selection.as_dict(), store.uri, job.created)
     card_path = target.with_name(target.name + ".README.md")
     manifest_path = target.with_name(target.name + ".manifest.json")
-    _finish(meta, target.parent, card_path, manifest_path, card(target.name, meta, stats, info, [target.name]))
+    _finish(meta, target.parent, card_path, manifest_path, card(target.name, meta, stats, job.info, [target.name]))
     record_export(store, [target, manifest_path, card_path])
     return ExportResult(target, stats.rows, manifest_path, card_path)
 
 
-def _export_folder(
-    store: Store,
-    fmt: str,
-    target: Path,
-    selection: ExportFilter,
-    stats: DatasetStats,
-    created: str,
-    info: CardInfo,
-    catalogued: CataloguedVersions,
-    *,
-    bom: bool,
-) -> ExportResult:
+def _export_folder(job: _Job) -> ExportResult:
+    store, fmt, target, stats = job.store, job.fmt, job.target, job.stats
     existing = target.is_dir()
     with _scratch_folder(target if existing else target.parent, target.name) as work:
         data = work / "data" / f"articles.{fmt}"
         data.parent.mkdir()
-        _write_rows(store, fmt, data, selection, stats, catalogued, bom=bom)
+        _write_rows(job, data)
         relative = data.relative_to(work).as_posix()
-        meta = manifest({relative: sha256_file(data)}, fmt, stats, selection.as_dict(), store.uri, created)
-        text = card(target.name, meta, stats, info, [relative])
+        meta = manifest({relative: sha256_file(data)}, fmt, stats, job.selection.as_dict(), store.uri, job.created)
+        text = card(target.name, meta, stats, job.info, [relative])
         _finish(meta, work, work / "README.md", work / "manifest.json", text)
         mask = current_umask()
         for path in (work, data.parent):
