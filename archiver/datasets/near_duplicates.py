@@ -205,14 +205,16 @@ class NearDuplicates:
             """
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
             CREATE TABLE paragraph (site TEXT, hash INTEGER);
-            CREATE TABLE article (id TEXT, site TEXT, url TEXT, canonical_url TEXT, source_url TEXT, source_name TEXT,
-                published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB, signature BLOB);
-            CREATE TABLE band (band INTEGER, hash INTEGER, id TEXT);
+            CREATE TABLE article (n INTEGER PRIMARY KEY, id TEXT, site TEXT, url TEXT, canonical_url TEXT,
+                source_url TEXT, source_name TEXT, published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB,
+                signature BLOB);
+            CREATE TABLE band (band INTEGER, hash INTEGER, n INTEGER);
             CREATE TABLE link (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
             CREATE TABLE row_at (position INTEGER, id TEXT);
             """
         )
         self._last_id: str | None = None
+        self._count = 0
         self._pending: dict[str, list[tuple[Any, ...]]] = {"paragraph": [], "article": [], "band": [], "row_at": []}
 
     def _flush(self) -> None:
@@ -230,11 +232,14 @@ class NearDuplicates:
         if article_id == self._last_id:
             return
         self._last_id = article_id
+        self._count += 1
+        n = self._count  # the article's number: band rows name it by this, a small integer, not its id
         site = str(version.site)
         hashes = np.frombuffer(version.paragraphs, dtype=np.int64).tolist()
         self._pending["paragraph"] += [(site, h) for h in hashes]
         self._pending["article"].append(
             (
+                n,
                 article_id,
                 site,
                 version.url,
@@ -250,7 +255,7 @@ class NearDuplicates:
         )
         if version.bands is not None:
             keys = np.frombuffer(version.bands, dtype=np.int64).tolist()
-            self._pending["band"] += [(b, h, article_id) for b, h in enumerate(keys)]
+            self._pending["band"] += [(b, h, n) for b, h in enumerate(keys)]
         if len(self._pending["article"]) >= 1000:
             self._flush()
 
@@ -261,21 +266,19 @@ class NearDuplicates:
             stock.setdefault(site, set()).add(value)
         if not stock:
             return
-        self._db.execute("CREATE INDEX band_by_id ON band (id)")
+        self._db.execute("CREATE INDEX band_by_n ON band (n)")
         affected = [
-            (article_id, site, position)
-            for article_id, site, position, blob in self._db.execute(
-                "SELECT id, site, position, paragraphs FROM article"
-            )
+            (n, site, position)
+            for n, site, position, blob in self._db.execute("SELECT n, site, position, paragraphs FROM article")
             if site in stock and not stock[site].isdisjoint(np.frombuffer(blob, dtype=np.int64).tolist())
         ]
-        for article_id, site, position in affected:
+        for n, site, position in affected:
             sig = _sign(reread(position), stock[site])
-            self._db.execute("DELETE FROM band WHERE id = ?", (article_id,))
+            self._db.execute("DELETE FROM band WHERE n = ?", (n,))
             blob = sig.tobytes() if sig is not None else None
-            self._db.execute("UPDATE article SET signature = ? WHERE id = ?", (blob, article_id))
+            self._db.execute("UPDATE article SET signature = ? WHERE n = ?", (blob, n))
             if sig is not None:
-                rows = [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+                rows = [(b, h, n) for b, h in enumerate(_bands(sig))]
                 self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", rows)
 
     def resolve(self, reread: Callable[[int], dict[str, Any]]) -> None:
@@ -283,7 +286,7 @@ class NearDuplicates:
         self._flush()
         self._db.execute("CREATE INDEX article_by_id ON article (id)")
         self._drop_stock_paragraphs(reread)
-        self._db.execute("CREATE INDEX band_lookup ON band (band, hash, id)")
+        self._db.execute("CREATE INDEX band_lookup ON band (band, hash, n)")
         parent: dict[str, str] = {}
 
         def root(node: str) -> str:
@@ -294,11 +297,11 @@ class NearDuplicates:
         # Candidate pairs share a band key: the keys held by two or more articles first (one ordered scan of the
         # covering index), then their articles, then both signatures to compare.
         pairs = self._db.execute(
-            "SELECT p.first, p.second, x.signature, y.signature FROM (SELECT DISTINCT a.id AS first, b.id AS second "
+            "SELECT x.id, y.id, x.signature, y.signature FROM (SELECT DISTINCT a.n AS first, b.n AS second "
             "FROM (SELECT band, hash FROM band GROUP BY band, hash HAVING COUNT(*) > 1) g "
             "JOIN band a ON a.band = g.band AND a.hash = g.hash "
-            "JOIN band b ON b.band = g.band AND b.hash = g.hash AND a.id < b.id) p "
-            "JOIN article x ON x.id = p.first JOIN article y ON y.id = p.second"
+            "JOIN band b ON b.band = g.band AND b.hash = g.hash AND a.n < b.n) p "
+            "JOIN article x ON x.n = p.first JOIN article y ON y.n = p.second"
         )
         for first, second, one, other in pairs:
             sigs = [np.frombuffer(one, dtype=np.uint64), np.frombuffer(other, dtype=np.uint64)]
