@@ -17,6 +17,8 @@ from typing import Any
 from archiver.catalog.cdxj import REVISIT_MIME, index_warc, parse_line, urlkey
 from archiver.catalog.db import CatalogDamagedError, Database, default_catalog_url, set_aside
 from archiver.catalog.prior import PriorCaptures
+from archiver.catalog.versions import clear_versions
+from archiver.catalog.versions import schema as versions_schema
 from archiver.custody.record import record_reindex
 from archiver.errors import ConfigError, NotFoundError
 from archiver.store import Store
@@ -32,7 +34,7 @@ from archiver.store.layout import (
     site_of_warc,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: article_versions (archiver/catalog/versions.py) added beside captures
 CAPTURE_COLUMNS = (
     "record_id",
     "urlkey",
@@ -158,7 +160,7 @@ class Catalog:
         self.store = store
         self.db = db
         if not self.db.has_table("captures"):  # a lookup should not pay for a write transaction
-            self.db.create_schema(SCHEMA)
+            self.db.create_schema([*SCHEMA, *versions_schema(self.db.dialect)])
         owner = self.db.one("SELECT value FROM catalog_meta WHERE name = 'store'")
         if owner is None:
             self.db.execute(
@@ -167,6 +169,19 @@ class Catalog:
             )
         elif owner[0] != store.uri:
             raise ConfigError(f"catalog {db.url} indexes the store {owner[0]}, not {store.uri}: give another --catalog")
+        else:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a catalog made by older code to SCHEMA_VERSION. Schema 1 lacked article_versions: it is created
+        (empty: exports and crawls fill it as they read articles); the captures are kept as they are."""
+        found = self.db.one("SELECT value FROM catalog_meta WHERE name = 'schema'")
+        if found is not None and str(found[0]).isdigit() and int(found[0]) >= int(SCHEMA_VERSION):
+            return
+        self.db.create_schema(versions_schema(self.db.dialect))
+        with self.db.transaction():
+            self.db.execute("DELETE FROM catalog_meta WHERE name = 'schema'")
+            self.db.execute("INSERT INTO catalog_meta (name, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     @classmethod
     def open(cls, store: Store, url: str | None = None) -> Catalog:
@@ -228,6 +243,7 @@ class Catalog:
         with self.db.transaction():
             self.db.execute("DELETE FROM captures")
             self.db.execute("DELETE FROM catalog_sources")
+            clear_versions(self.db)  # refilled as exports and crawls next read the articles
             files = on_the_fly = 0
             for info in self.store.list(WARC_PREFIX):
                 if not info.key.endswith(WARC_SUFFIX):

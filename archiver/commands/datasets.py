@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.commands.common import STORE_HELP, iso_date
+from archiver.commands.common import CATALOG_HELP, STORE_HELP, iso_date
 
 if TYPE_CHECKING:
     from archiver.datasets.selection import ExportFilter
@@ -42,7 +42,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     selection = export_filter(args)
     info = CardInfo.from_options(args.license, args.contact)
-    result = export(open_existing_store(args.store), args.format, args.out, selection, bom=args.bom, info=info)
+    store = open_existing_store(args.store)
+    result = export(store, args.format, args.out, selection, bom=args.bom, info=info, catalog_url=args.catalog)
     print(f"{result.rows} articles written to {result.path}")
     print(f"  manifest: {result.manifest}\n  dataset card: {result.card}")
     return 0
@@ -70,6 +71,7 @@ def add_dataset_commands(sub: Any) -> None:
     exp.add_argument("--bom", action="store_true", help="CSV/JSONL: start with a UTF-8 BOM (for spreadsheets)")
     exp.add_argument("--license", help="licence of the dataset card: an SPDX id (default: other, with a note)")
     exp.add_argument("--contact", help="who to contact about the dataset, for its card (default $ARCHIVER_CONTACT)")
+    exp.add_argument("--catalog", help=CATALOG_HELP + "; it describes the articles for selection and clustering")
     exp.set_defaults(handler=cmd_export)
 
     vex = sub.add_parser("verify-export", help="re-check an export's manifest hashes, and its rows against the store")

@@ -51,6 +51,7 @@ class DatasetStats:
     crawl_ids: set[str] = field(default_factory=set)
     first_published: str | None = None
     last_published: str | None = None
+    _warcs: set[str] = field(default_factory=set, repr=False)  # WARC files whose crawl id is counted
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
@@ -67,8 +68,10 @@ class DatasetStats:
             self.first_published = min(self.first_published or day, day)
             self.last_published = max(self.last_published or day, day)
         capture = row.get("capture") or {}
-        if capture.get("warc_file"):
-            self.crawl_ids.add(crawl_id_of_warc(str(capture["warc_file"])))
+        warc = str(capture.get("warc_file") or "")
+        if warc and warc not in self._warcs:  # rows of one crawl share a handful of WARC files
+            self._warcs.add(warc)
+            self.crawl_ids.add(crawl_id_of_warc(warc))
 
     @property
     def empty_sites(self) -> list[str]:

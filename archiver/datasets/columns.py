@@ -78,17 +78,20 @@ def instant(value: Any) -> datetime | None:
 
 def utc_text(value: Any) -> str | None:
     moment = instant(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    if moment is None:
+        return None
+    if moment.year < 1000:  # strftime's %Y does not pad such years; isoformat would
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # the same text, a third of the time
+
+
+_SOURCES = tuple((name, name[: -len("_utc")] if name.endswith("_utc") else None) for name in COLUMNS)
 
 
 def export_row(article: dict[str, Any], cluster_id: str, duplicate_of: str | None) -> dict[str, Any]:
     """One row in column order: the article as archived, plus the UTC twins and the near-duplicate links."""
-    row: dict[str, Any] = {}
-    for name in COLUMNS:
-        if name.endswith("_utc"):
-            row[name] = utc_text(article.get(name[: -len("_utc")]))
-        else:
-            row[name] = article.get(name)
+    get = article.get
+    row = {name: utc_text(get(source)) if source else get(name) for name, source in _SOURCES}
     capture = row["capture"]
     if isinstance(capture, dict):
         row["capture"] = dict(

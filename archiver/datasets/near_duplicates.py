@@ -15,6 +15,7 @@ published. Index state lives in a SQLite file in a scratch directory, so memory 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import unicodedata
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from archiver.catalog.versions import ArticleVersion
 from archiver.datasets.canonical import Member, canonical
 from archiver.datasets.columns import utc_text
 from archiver.urls import normalize_url
@@ -36,6 +38,11 @@ BANDS = 16  # of PERMUTATIONS // BANDS rows each
 MATCH_THRESHOLD = 0.5
 STOCK_MIN_ARTICLES = 3  # articles of one site sharing a paragraph
 SIGNATURE_WORDS = 400  # reposts share their opening; a signature reads the title and this many words of text
+SEED = 20261129
+# The version of what `describe` computes, kept with each catalogued article version: a change to the settings
+# above changes it, and REVISION is raised by hand when the normalisation or hashing code changes.
+REVISION = 1
+FEATURES = zlib.crc32(repr((REVISION, SHINGLE_WORDS, PERMUTATIONS, BANDS, SIGNATURE_WORDS, SEED)).encode()) >> 1
 
 ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, Quranic marks, tatweel
 LETTER_FORMS = str.maketrans(
@@ -53,7 +60,7 @@ LETTER_FORMS = str.maketrans(
     }
 )
 NOT_WORD = re.compile(r"[^\w]+")
-_RNG = np.random.default_rng(20261129)  # fixed: the same archive gives the same clusters on every run
+_RNG = np.random.default_rng(SEED)  # fixed: the same archive gives the same clusters on every run
 # Multiply-add hashing modulo 2**64 (numpy's unsigned wrap-around): an odd multiplier permutes the 64-bit values.
 _A = _RNG.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _RNG.integers(0, 1 << 63, PERMUTATIONS, dtype=np.uint64)
@@ -136,11 +143,55 @@ def _source_of(article: dict[str, Any]) -> tuple[str | None, str | None]:
     return (str(url) if url else None), (str(name) if name else None)
 
 
-class NearDuplicates:
-    """`observe` each selected article once (with where to find it again), `resolve`, then `links` per article id.
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
-    Signatures are taken as the articles stream by; once every paragraph is counted, the few articles that carry an
-    outlet's stock paragraphs are signed again without them (read back through `reread`)."""
+
+def describe(key: str, article: dict[str, Any]) -> ArticleVersion:
+    """What the catalog keeps of one article version (archiver/catalog/versions.py): computed once, when the
+    version is first read, then looked up by its store key."""
+    body = str(article.get("body") or "")
+    hashes = sorted({_paragraph_key(p) for p in body.split("\n\n") if p.strip()})
+    sig = _sign(article, set())
+    source_url, source_name = _source_of(article)
+    authors = article.get("authors")
+    return ArticleVersion(
+        article_key=key,
+        article_id=str(article["id"]),
+        site=_text(article.get("site")),
+        language=_text(article.get("language")),
+        published_at=_text(article.get("published_at")),
+        published_utc=utc_text(article.get("published_at")),
+        fetched_at=str((article.get("capture") or {}).get("fetched_at") or ""),
+        url=_text(article.get("url")),
+        canonical_url=_text(article.get("canonical_url")),
+        source_url=source_url,
+        source_name=source_name,
+        section=_text(article.get("section")),
+        authors=json.dumps(authors, ensure_ascii=False) if authors else None,
+        content_hash=_text(article.get("content_hash")),
+        features=FEATURES,
+        paragraphs=np.asarray(hashes, dtype=np.int64).tobytes(),
+        signature=sig.tobytes() if sig is not None else None,
+        bands=np.asarray(_bands(sig), dtype=np.int64).tobytes() if sig is not None else None,
+    )
+
+
+def faithful(article: dict[str, Any]) -> bool:
+    """Whether `describe` keeps the fields an export selects and clusters on as they are (text or null): only
+    such versions are catalogued; any other is described afresh on every export."""
+    fields = ("site", "language", "published_at", "url", "canonical_url")
+    texts = all(article.get(name) is None or isinstance(article.get(name), str) for name in fields)
+    return texts and isinstance(article.get("id"), str)
+
+
+class NearDuplicates:
+    """`observe` each selected article version once (with where to find it again), `resolve`, then `links` per
+    article id.
+
+    Signatures come with each version (computed by `describe`, or the catalog's); once every paragraph is counted,
+    the few articles that carry an outlet's stock paragraphs are signed again without them (read back through
+    `reread`, from the export's own spool)."""
 
     def __init__(self, scratch: Path, site_names: Mapping[str, str] | None = None) -> None:
         # "Al Wasat (بوابة الوسط)": a source line may give either form of the name.
@@ -154,14 +205,16 @@ class NearDuplicates:
             """
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
             CREATE TABLE paragraph (site TEXT, hash INTEGER);
-            CREATE TABLE article (id TEXT, site TEXT, url TEXT, canonical_url TEXT, source_url TEXT, source_name TEXT,
-                published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB, signature BLOB);
-            CREATE TABLE band (band INTEGER, hash INTEGER, id TEXT);
+            CREATE TABLE article (n INTEGER PRIMARY KEY, id TEXT, site TEXT, url TEXT, canonical_url TEXT,
+                source_url TEXT, source_name TEXT, published TEXT, fetched TEXT, position INTEGER, paragraphs BLOB,
+                signature BLOB);
+            CREATE TABLE band (band INTEGER, hash INTEGER, n INTEGER);
             CREATE TABLE link (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
             CREATE TABLE row_at (position INTEGER, id TEXT);
             """
         )
         self._last_id: str | None = None
+        self._count = 0
         self._pending: dict[str, list[tuple[Any, ...]]] = {"paragraph": [], "article": [], "band": [], "row_at": []}
 
     def _flush(self) -> None:
@@ -171,36 +224,38 @@ class NearDuplicates:
                 self._db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
                 rows.clear()
 
-    def observe(self, article: dict[str, Any], position: int) -> None:
-        """Note the article's paragraphs and sign it. The versions of one article come together (key order): only
-        the first is signed."""
-        article_id = str(article["id"])
+    def observe(self, version: ArticleVersion, position: int) -> None:
+        """Note an article version's paragraphs and signature (`describe`, or the catalog's row of it). The versions
+        of one article come together (key order): only the first is used."""
+        article_id = version.article_id
         self._pending["row_at"].append((position, article_id))
         if article_id == self._last_id:
             return
         self._last_id = article_id
-        site = str(article.get("site"))
-        hashes = sorted({_paragraph_key(p) for p in str(article.get("body") or "").split("\n\n") if p.strip()})
+        self._count += 1
+        n = self._count  # the article's number: band rows name it by this, a small integer, not its id
+        site = str(version.site)
+        hashes = np.frombuffer(version.paragraphs, dtype=np.int64).tolist()
         self._pending["paragraph"] += [(site, h) for h in hashes]
-        sig = _sign(article, set())
-        source_url, source_name = _source_of(article)
         self._pending["article"].append(
             (
+                n,
                 article_id,
                 site,
-                article.get("url"),
-                article.get("canonical_url"),
-                source_url,
-                source_name,
-                utc_text(article.get("published_at")),
-                str((article.get("capture") or {}).get("fetched_at") or ""),
+                version.url,
+                version.canonical_url,
+                version.source_url,
+                version.source_name,
+                version.published_utc,
+                version.fetched_at or "",
                 position,
-                np.asarray(hashes, dtype=np.int64).tobytes(),
-                sig.tobytes() if sig is not None else None,
+                version.paragraphs,
+                version.signature,
             )
         )
-        if sig is not None:
-            self._pending["band"] += [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+        if version.bands is not None:
+            keys = np.frombuffer(version.bands, dtype=np.int64).tolist()
+            self._pending["band"] += [(b, h, n) for b, h in enumerate(keys)]
         if len(self._pending["article"]) >= 1000:
             self._flush()
 
@@ -211,29 +266,27 @@ class NearDuplicates:
             stock.setdefault(site, set()).add(value)
         if not stock:
             return
+        self._db.execute("CREATE INDEX band_by_n ON band (n)")
         affected = [
-            (article_id, site, position)
-            for article_id, site, position, blob in self._db.execute(
-                "SELECT id, site, position, paragraphs FROM article"
-            )
+            (n, site, position)
+            for n, site, position, blob in self._db.execute("SELECT n, site, position, paragraphs FROM article")
             if site in stock and not stock[site].isdisjoint(np.frombuffer(blob, dtype=np.int64).tolist())
         ]
-        for article_id, site, position in affected:
+        for n, site, position in affected:
             sig = _sign(reread(position), stock[site])
-            self._db.execute("DELETE FROM band WHERE id = ?", (article_id,))
+            self._db.execute("DELETE FROM band WHERE n = ?", (n,))
             blob = sig.tobytes() if sig is not None else None
-            self._db.execute("UPDATE article SET signature = ? WHERE id = ?", (blob, article_id))
+            self._db.execute("UPDATE article SET signature = ? WHERE n = ?", (blob, n))
             if sig is not None:
-                rows = [(b, h, article_id) for b, h in enumerate(_bands(sig))]
+                rows = [(b, h, n) for b, h in enumerate(_bands(sig))]
                 self._db.executemany("INSERT INTO band VALUES (?, ?, ?)", rows)
 
     def resolve(self, reread: Callable[[int], dict[str, Any]]) -> None:
         """Link every pair of matching articles into clusters and name each cluster's canonical row."""
         self._flush()
         self._db.execute("CREATE INDEX article_by_id ON article (id)")
-        self._db.execute("CREATE INDEX band_by_id ON band (id)")
         self._drop_stock_paragraphs(reread)
-        self._db.execute("CREATE INDEX band_lookup ON band (band, hash)")
+        self._db.execute("CREATE INDEX band_lookup ON band (band, hash, n)")
         parent: dict[str, str] = {}
 
         def root(node: str) -> str:
@@ -241,15 +294,18 @@ class NearDuplicates:
                 node = parent[node]
             return node
 
+        # Candidate pairs share a band key: the keys held by two or more articles first (one ordered scan of the
+        # covering index), then their articles, then both signatures to compare.
         pairs = self._db.execute(
-            "SELECT DISTINCT a.id, b.id FROM band a JOIN band b ON a.band = b.band AND a.hash = b.hash AND a.id < b.id"
-        ).fetchall()
-        for first, second in pairs:
-            sigs = [
-                np.frombuffer(row[0], dtype=np.uint64)
-                for row in self._db.execute("SELECT signature FROM article WHERE id IN (?, ?)", (first, second))
-            ]
-            if len(sigs) == 2 and float(np.mean(sigs[0] == sigs[1])) >= MATCH_THRESHOLD:
+            "SELECT x.id, y.id, x.signature, y.signature FROM (SELECT DISTINCT a.n AS first, b.n AS second "
+            "FROM (SELECT band, hash FROM band GROUP BY band, hash HAVING COUNT(*) > 1) g "
+            "JOIN band a ON a.band = g.band AND a.hash = g.hash "
+            "JOIN band b ON b.band = g.band AND b.hash = g.hash AND a.n < b.n) p "
+            "JOIN article x ON x.n = p.first JOIN article y ON y.n = p.second"
+        )
+        for first, second, one, other in pairs:
+            sigs = [np.frombuffer(one, dtype=np.uint64), np.frombuffer(other, dtype=np.uint64)]
+            if float(np.mean(sigs[0] == sigs[1])) >= MATCH_THRESHOLD:
                 parent.setdefault(first, first)
                 parent.setdefault(second, second)
                 parent[root(second)] = root(first)

@@ -57,17 +57,21 @@ def iter_articles(store: Store, site: str | None = None) -> Iterator[dict[str, A
                 yield json.loads(handle.read())
 
 
-def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
-    """The versions the filter accepts, each read once: the newest of each article ('latest') or every one ('all'),
-    site by site in key order."""
+def chosen_keys(store: Store, selection: ExportFilter) -> Iterator[str]:
+    """The keys of the versions the selection takes before its filters: the newest of each article ('latest') or
+    every one ('all'), site by site in key order. The store's own listing: it is the truth, the catalog a cache."""
     prefixes = [site_articles_prefix(site) for site in sorted(set(selection.sites))] or [site_articles_prefix()]
     for prefix in prefixes:
         keys = (info.key for info in store.list(prefix) if info.key.endswith(ARTICLE_SUFFIX))
         for _article, group in groupby(keys, key=article_of_version):
             versions = list(group)  # one article's versions: a handful of keys
-            chosen = versions if selection.versions == "all" else [max(versions)]
-            for key in chosen:
-                with store.open(key) as handle:
-                    article = json.loads(handle.read())
-                if selection.accepts(article):
-                    yield article
+            yield from (versions if selection.versions == "all" else [max(versions)])
+
+
+def select(store: Store, selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """The versions the filter accepts, each read once, in the order of `chosen_keys`."""
+    for key in chosen_keys(store, selection):
+        with store.open(key) as handle:
+            article = json.loads(handle.read())
+        if selection.accepts(article):
+            yield article

@@ -22,6 +22,7 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.uri = self.root.as_uri()
+        self._root_text = str(self.root)
 
     def check_writable(self) -> None:
         try:
@@ -144,8 +145,8 @@ class LocalStore:
         return results
 
     def open(self, key: str) -> BinaryIO:
-        try:
-            return self._path(key).open("rb")
+        try:  # plain strings, not Path objects: an export opens every article (os.sep is "/" where this runs)
+            return open(os.path.join(self._root_text, check_key(key)), "rb")  # noqa: SIM115 - the caller closes it
         except FileNotFoundError as exc:
             raise NotFoundError(f"{key} is not in the store {self.uri}") from exc
 
@@ -158,18 +159,27 @@ class LocalStore:
         return self._path(key).is_file()
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        base = self.root
         # Walk only the directory the prefix names, so listing `articles/x/` does not scan `warc/`.
         head = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        start = base.joinpath(*head.split("/")) if head else base
-        if not start.is_dir():
+        start = os.path.join(self._root_text, *head.split("/")) if head else self._root_text
+        if not os.path.isdir(start):
             return
-        for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            rel_dir = Path(dirpath).relative_to(base).as_posix()
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                key = name if rel_dir == "." else f"{rel_dir}/{name}"
+        yield from self._walk(start, head, prefix)
+
+    def _walk(self, path: str, rel: str, prefix: str) -> Iterator[ObjectInfo]:
+        """A directory's files in name order, then each subdirectory's in name order (as os.walk, top-down with
+        sorted names, would give them), hidden names skipped; strings throughout, for speed on large stores."""
+        try:
+            with os.scandir(path) as entries:
+                listed = [(entry.name, entry.is_dir()) for entry in entries if not entry.name.startswith(".")]
+        except OSError:
+            return  # as os.walk: a directory that cannot be read is skipped
+        listed.sort()
+        for name, is_dir in listed:
+            if not is_dir:
+                key = f"{rel}/{name}" if rel else name
                 if key.startswith(prefix):
-                    yield ObjectInfo(key, (Path(dirpath) / name).stat().st_size)
+                    yield ObjectInfo(key, os.stat(os.path.join(path, name)).st_size)
+        for name, is_dir in listed:
+            if is_dir and not os.path.islink(os.path.join(path, name)):
+                yield from self._walk(os.path.join(path, name), f"{rel}/{name}" if rel else name, prefix)

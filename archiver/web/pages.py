@@ -188,7 +188,8 @@ def dataset_download(request: Request) -> Response:
     )
     tmp = Path(tempfile.mkdtemp(prefix="archiver-dataset-"))
     try:
-        export(source(request).store(), fmt, str(tmp / "dataset") + "/", selection)
+        src = source(request)
+        export(src.store(), fmt, str(tmp / "dataset") + "/", selection, catalog_url=src.catalog_url)
         archive = shutil.make_archive(str(tmp / "dataset"), "zip", tmp / "dataset")
     except (ArchiverError, OSError):
         shutil.rmtree(tmp, ignore_errors=True)

@@ -20,6 +20,7 @@ from archiver.crawl.politeness.netsafety import check_start_url, truthy
 from archiver.crawl.run.settings import crawl_settings
 from archiver.crawl.run.settings_check import check_overrides
 from archiver.custody.record import record_crawl
+from archiver.datasets.catalogued import update_versions
 from archiver.errors import ConfigError
 from archiver.identifiers import site_id_problem
 from archiver.search.open import update_search
@@ -214,6 +215,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     record_crawl(store, manifest)
     catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
     update_search(catalog)  # and its articles are found by search
+    update_versions(catalog, sites)  # and described for exports (selection fields, near-duplicate signatures)
     catalog.close()
     return CrawlResult(
         crawl_id,
