@@ -85,7 +85,9 @@ def run_search(request: Request) -> dict[str, Any]:
     src = source(request)
     index = open_search(src.store(), src.catalog_url)
     try:
-        index.sync()  # crawls that landed since the last request (cheap when none did)
+        # Crawls index what they archive as they end; a sync takes in what reached the store otherwise (a crawl on
+        # another machine), at most every 30 seconds per process rather than on every request.
+        index.refresh()
         found = index.search(query)
     finally:
         index.close()
