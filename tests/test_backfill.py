@@ -1,0 +1,181 @@
+"""An outlet's whole history: pagination beyond the depth limit, date archives, sitemap indexes and the WordPress
+post API each reach every article; a second crawl costs a few requests; a killed backfill resumes with nothing
+fetched twice; --until stops the walk back. Observed from the generated outlet's side (tests/fixtureweb/outlet.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archiver.urls import normalize_url
+from tests.conftest import ROOT, archiver, crawl_args
+from tests.fixtureweb.outlet import Outlet, OutletShape
+from tests.fixtureweb.server import FixtureWeb
+
+
+def _stored_urls(store: Path) -> set[str]:
+    urls = set()
+    for path in (store / "articles").rglob("*.json"):
+        if path.parent.parent.parent.name == "articles":  # articles/{site}/{id}/{version}.json
+            urls.add(json.loads(path.read_text(encoding="utf-8"))["url"])
+    return urls
+
+
+def _fetched_articles(outlet: Outlet) -> list[str]:
+    return [p for _m, p in outlet.site.log if outlet.number_of(p) is not None]
+
+
+def _expected_urls(outlet: Outlet, paths: list[str] | None = None) -> set[str]:
+    return {outlet.site.url(p) for p in (outlet.all_paths() if paths is None else paths)}
+
+
+def _manifest(store: Path, stdout: str) -> dict:
+    key = next(line.split("manifest: ", 1)[1] for line in stdout.splitlines() if "manifest: " in line)
+    return json.loads((store / key).read_text(encoding="utf-8"))
+
+
+def test_pagination_beyond_the_depth_limit_reaches_every_article_and_a_second_crawl_costs_three_requests(
+    tmp_path: Path,
+) -> None:
+    outlet = Outlet("paged", "127.0.0.140", OutletShape(articles=360, per_page=12))  # 30 listing pages
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        first = archiver(*crawl_args(outlet.site.url("/"), store=str(store)))  # DEPTH_LIMIT stays 6
+        fetched = _fetched_articles(outlet)
+        listings = [p for _m, p in outlet.site.log if p.startswith("/page/")]
+        outlet.site.log.clear()
+        second = archiver(*crawl_args(outlet.site.url("/"), store=str(store)))
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(listings) == 29 and len(set(fetched)) == len(fetched) == 360
+    assert _stored_urls(store) == _expected_urls(outlet)
+    # The home page holds only archived articles: its listing is not paginated further (ARCHIVER_KNOWN_PAGES_STOP).
+    assert [p for _m, p in outlet.site.log] == ["/robots.txt", "/", "/sitemap.xml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "extra"),
+    [
+        ("query-pages", OutletShape(articles=150, per_page=10, query_pages=True), ()),
+        ("api-link", OutletShape(articles=150, pagination=False, api=True), ()),
+        ("api-probe", OutletShape(articles=150, pagination=False, api=True, api_link=False), ("--backfill",)),
+        ("sitemap-index", OutletShape(articles=150, pagination=False, sitemap=True), ()),
+        ("date-archives", OutletShape(articles=150, pagination=False, date_archives=True), ()),
+    ],
+)
+def test_each_way_into_the_history_alone_reaches_every_article(
+    tmp_path: Path, name: str, shape: OutletShape, extra: tuple[str, ...]
+) -> None:
+    """The home page shows the newest five articles only (or page 1 of 15): the rest is reachable one way."""
+    outlet = Outlet(name, "127.0.0.141", shape)
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        run = archiver(*crawl_args(outlet.site.url("/"), store=str(store), extra=extra))
+    assert run.returncode == 0, run.stderr[-3000:]
+    fetched = _fetched_articles(outlet)
+    assert len(fetched) == len(set(fetched)) == 150
+    assert _stored_urls(store) == _expected_urls(outlet)
+    if name == "date-archives":  # a chain of month archives, far beyond DEPTH_LIMIT hops
+        assert len([p for _m, p in outlet.site.log if p.count("/") == 3]) == len(outlet.months()) > 6
+
+
+def test_a_full_outlet_is_walked_once_and_a_second_crawl_fetches_no_listing_page_beyond_the_first(
+    tmp_path: Path,
+) -> None:
+    shape = OutletShape(articles=300, per_page=10, date_archives=True, sitemap=True, api=True)
+    outlet = Outlet("full", "127.0.0.142", shape)
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        first = archiver(*crawl_args(outlet.site.url("/"), store=str(store)))
+        fetched = _fetched_articles(outlet)
+        outlet.site.log.clear()
+        second = archiver(*crawl_args(outlet.site.url("/"), store=str(store)))
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-3000:]
+    assert len(fetched) == len(set(fetched)) == 300
+    assert _stored_urls(store) == _expected_urls(outlet)
+    again = [p for _m, p in outlet.site.log]
+    assert _fetched_articles(outlet) == []
+    assert not [p for p in again if p.startswith("/page/") or outlet.number_of(p) is not None]
+    assert [p for p in again if p.startswith("/wp-json/")] == ["/wp-json/wp/v2/posts?page=1&per_page=100"]
+    assert len([p for p in again if p.count("/") == 3 and p[1:5].isdigit()]) == 0  # no month archive either
+
+
+def test_a_killed_backfill_resumes_where_it_was_with_nothing_fetched_twice(tmp_path: Path) -> None:
+    outlet = Outlet("killed", "127.0.0.143", OutletShape(articles=240, per_page=12))
+    outlet.freeze_after = 90  # the outlet stops answering after 90 articles: the backfill is then killed
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        args = crawl_args(outlet.site.url("/"), store=str(store), extra=("--backfill",))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver.cli", *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "stderr").open("wb"),
+            env=dict(os.environ),
+        )
+        try:
+            journal = _wait_for_done(store, outlet, proc)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        assert len(outlet.served_articles) == 90
+        outlet.freeze_after = None
+        outlet.thawed.set()  # requests held at the kill are dropped unanswered (their crawler is gone)
+        resumed = archiver(*args)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "backfill resumed: " in resumed.stderr
+    assert "backfill finished: " in resumed.stdout
+    served = outlet.served_articles
+    assert len(served) == len(set(served)) == 240  # every article answered exactly once over both runs
+    assert _stored_urls(store) == _expected_urls(outlet)
+    state = _manifest(store, resumed.stdout)["backfill"]["127.0.0.143"]
+    assert state["finished"] and state["resumed"] and state["pending"] == 0
+    assert state["articles_found"] == 240 and state["oldest_date"] == outlet.when(239).date().isoformat()
+    assert not journal.exists() and journal.with_name("127.0.0.143.finished.jsonl").exists()
+
+
+def _wait_for_done(store: Path, outlet: Outlet, proc: subprocess.Popen[bytes]) -> Path:
+    """Wait until the backfill's journal marks done every article the outlet answered (then a kill loses
+    nothing it fetched); the journal's path."""
+    journal = store / ".spool" / "backfill" / "127.0.0.143.jsonl"  # the site id of a --start-url crawl: its host
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        served = outlet.served_articles
+        if len(served) == outlet.freeze_after and journal.exists():
+            done = {json.loads(line).get("x") for line in journal.read_text(encoding="utf-8").splitlines()}
+            if {normalize_url(outlet.site.url(p)) for p in served} <= done:
+                return journal
+        time.sleep(0.1)
+    raise AssertionError(f"the backfill never got to {outlet.freeze_after} articles done (exit {proc.poll()})")
+
+
+def test_until_stops_the_walk_back_at_a_date(tmp_path: Path) -> None:
+    outlet = Outlet("until", "127.0.0.144", OutletShape(articles=240, per_page=12))
+    until = outlet.when(100).date()
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        run = archiver(
+            *crawl_args(outlet.site.url("/"), store=str(store), extra=("--backfill", f"--until={until.isoformat()}"))
+        )
+    assert run.returncode == 0, run.stderr[-3000:]
+    newer = [outlet.path(n) for n in range(240) if outlet.when(n).date() >= until]
+    assert _stored_urls(store) == _expected_urls(outlet, newer)
+    pages = [int(p.split("/")[2]) for _m, p in outlet.site.log if p.startswith("/page/")]
+    # The page showing the first article older than DATE is the last walked (and the last page, which page 1
+    # links, is fetched and found too old): 9 or 10 of the 20 listing pages.
+    assert max(set(pages) - {20}) <= 100 // 12 + 2 and len(pages) == len(set(pages)) <= 100 // 12 + 2
+    state = _manifest(store, run.stdout)["backfill"]["127.0.0.144"]
+    assert state["until"] == until.isoformat() and state["finished"]
+
+
+def test_until_needs_backfill(tmp_path: Path) -> None:
+    run = archiver("crawl", "--start-url=http://127.0.0.145:9/", f"--store={tmp_path}", "--until=2024-01-01")
+    assert run.returncode == 2 and "--backfill" in run.stderr
