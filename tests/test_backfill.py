@@ -179,3 +179,45 @@ def test_until_stops_the_walk_back_at_a_date(tmp_path: Path) -> None:
 def test_until_needs_backfill(tmp_path: Path) -> None:
     run = archiver("crawl", "--start-url=http://127.0.0.145:9/", f"--store={tmp_path}", "--until=2024-01-01")
     assert run.returncode == 2 and "--backfill" in run.stderr
+
+
+def test_a_page_bounded_backfill_is_continued_by_the_next_run_and_health_flags_it_while_it_stalls(
+    tmp_path: Path,
+) -> None:
+    outlet = Outlet("bounded", "127.0.0.146", OutletShape(articles=60, per_page=10))
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        args = crawl_args(outlet.site.url("/"), store=str(store), extra=("--backfill",))
+        first = archiver(*args, "--max-pages=25")
+        stalled = archiver("health", f"--store={store}", "--stall-days=0", "--format=json")
+        text = archiver("health", f"--store={store}", "--stall-days=0")
+        waiting = archiver("health", f"--store={store}")  # the default: three days without progress
+        second = archiver(*args)
+        done = archiver("health", f"--store={store}", "--stall-days=0", "--format=json")
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-3000:]
+    assert "backfill not finished: run it again to resume" in first.stdout
+    state = json.loads(stalled.stdout)["sites"][0]["backfill"]
+    assert stalled.returncode == 1 and not state["finished"] and state["pending"] > 0
+    assert state["pages_done"] == 25 + 2  # the budget of one run, and the sitemap and post API probes (404)
+    assert "backfill stalled: started " in text.stdout and "backfill not finished" in text.stdout
+    assert waiting.returncode == 0, waiting.stdout
+    fetched = _fetched_articles(outlet)
+    assert len(fetched) == len(set(fetched)) == 60
+    assert _stored_urls(store) == _expected_urls(outlet)
+    report = json.loads(done.stdout)
+    assert report["sites"][0]["backfill"]["finished"], done.stdout
+    assert not [r for r in report["sites"][0]["reasons"] if "backfill" in r], done.stdout
+
+
+def test_backfill_stall_rule() -> None:
+    from datetime import UTC, datetime
+
+    from archiver.ops.health_rules import backfill_stalled
+
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    state = {"started_at": "2026-03-01T00:00:00Z", "finished": False, "pending": 40, "oldest_date": "2019-05-14"}
+    assert backfill_stalled({**state, "last_progress_at": "2026-03-09T12:00:00Z"}, now) is None
+    reason = backfill_stalled({**state, "last_progress_at": "2026-03-02T00:00:00Z"}, now)
+    assert reason is not None and "8 days" in reason and "40 requests pending" in reason and "2019-05-14" in reason
+    assert backfill_stalled({**state, "finished": True, "last_progress_at": "2026-03-02T00:00:00Z"}, now) is None
+    assert backfill_stalled(state, now, stall_days=10) is None  # no progress at all: counted from its start
