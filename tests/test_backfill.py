@@ -15,9 +15,13 @@ from pathlib import Path
 import pytest
 
 from archiver.urls import normalize_url
+from tests import test_distributed
 from tests.conftest import ROOT, archiver, crawl_args
 from tests.fixtureweb.outlet import Outlet, OutletShape
 from tests.fixtureweb.server import FixtureWeb
+from tests.test_distributed import start_worker, wait_for, worker_args
+
+frontier = test_distributed.frontier  # the fixture: an empty Redis database of the test's own
 
 
 def _stored_urls(store: Path) -> set[str]:
@@ -221,3 +225,26 @@ def test_backfill_stall_rule() -> None:
     assert reason is not None and "8 days" in reason and "40 requests pending" in reason and "2019-05-14" in reason
     assert backfill_stalled({**state, "finished": True, "last_progress_at": "2026-03-02T00:00:00Z"}, now) is None
     assert backfill_stalled(state, now, stall_days=10) is None  # no progress at all: counted from its start
+
+
+def test_a_killed_distributed_backfill_resumes_from_its_frontier_in_redis(frontier: str, tmp_path: Path) -> None:
+    """With --frontier the queue and the seen set live in Redis: the killed job's worker is gone, a worker joining
+    the job again takes the expired leases back and finishes it, fetching nothing the first one had done."""
+    outlet = Outlet("redis-killed", "127.0.0.147", OutletShape(articles=120, per_page=12))
+    outlet.freeze_after = 50
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        args = worker_args([outlet.site.url("/")], store, frontier, "bfjob", "--backfill")
+        first = start_worker(*args)
+        wait_for(lambda: len(outlet.served_articles) == 50 or first.poll() is not None, what="50 articles served")
+        time.sleep(1)  # the responses let through are processed by now (as in test_distributed)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        outlet.freeze_after = None
+        outlet.thawed.set()
+        rejoined = archiver(*[a for a in args if a != f"--start-url={outlet.site.url('/')}"], "--join")
+    assert rejoined.returncode == 0, rejoined.stderr[-3000:]
+    assert "back in the queue" in rejoined.stderr
+    served = outlet.served_articles
+    assert len(served) == len(set(served)) == 120
+    assert _stored_urls(store) == _expected_urls(outlet)
