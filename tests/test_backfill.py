@@ -248,3 +248,47 @@ def test_a_killed_distributed_backfill_resumes_from_its_frontier_in_redis(fronti
     served = outlet.served_articles
     assert len(served) == len(set(served)) == 120
     assert _stored_urls(store) == _expected_urls(outlet)
+
+
+def test_what_counts_as_another_page_of_a_listing() -> None:
+    from datetime import date
+
+    from lxml import html
+
+    from archiver.crawl.discovery.pagination import (
+        is_date_archive,
+        is_pagination_anchor,
+        last_page_number,
+        listing_of,
+        page_number,
+    )
+    from archiver.urls import MAX_QUERY_VARIANTS_PER_PATH, TrapGuard
+
+    base = "https://example.ly/category/libya/"
+    tree = html.fromstring(
+        '<html><body><a href="/category/libya/page/2/">الصفحة التالية</a><a href="/category/economy/">اقتصاد</a>'
+        '<a href="/category/libya/?sort=old">التالي</a><a rel="next" href="/x/">»</a>'
+        '<div class="nav-links"><a href="/category/libya/?view=all">كل الأخبار</a>'
+        '<a href="/category/libya/page/٣٠/">٣٠</a><a href="/category/libya/page/29/">٢٩</a></div></body></html>'
+    )
+    anchors = {a.get("href"): a for a in tree.iter("a")}
+
+    def paged(href: str) -> bool:
+        return is_pagination_anchor(anchors[href], "https://example.ly" + href, base)
+
+    assert paged("/category/libya/page/2/") and paged("/x/")  # a page number; rel=next
+    assert not paged("/category/economy/")  # another listing
+    assert not paged("/category/libya/?sort=old")  # another ordering of the listing, not a page of it
+    assert paged("/category/libya/?view=all") is False  # in the nav, but another listing
+    assert last_page_number(tree) == 30  # Eastern Arabic digits in a URL and in a label
+    assert page_number("https://example.ly/news/?page=12&cat=3") == 12 and page_number(base) is None
+    assert listing_of("https://example.ly/news/page/7/?x=1") == listing_of("https://example.ly/news/?x=1")
+    assert is_date_archive("https://example.ly/2019/05/") and is_date_archive("https://example.ly/archive/2019/05/14/")
+    assert not is_date_archive("https://example.ly/2019/05/14/slug/")
+    assert not is_date_archive("https://example.ly/2031/07/", today=date(2026, 1, 1))  # a calendar into the future
+
+    guard = TrapGuard()
+    pages = [f"https://example.ly/news/?page={n}" for n in range(2, 400)]
+    assert all(guard.allow(url, listing_page=True) for url in pages)  # the page number is no query variant
+    variants = [f"https://example.ly/news/?sort={n}" for n in range(MAX_QUERY_VARIANTS_PER_PATH + 5)]
+    assert sum(guard.allow(url) for url in variants) == MAX_QUERY_VARIANTS_PER_PATH  # other parameters still count

@@ -163,12 +163,16 @@ class Outlet:
         if number < last:
             nav.append(f'<a class="next page-numbers" href="{self.page_url(number + 1)}">الصفحة التالية</a>')
         head_next = f'<link rel="next" href="{self.page_url(number + 1)}">' if number < last else ""
-        month = self._month_link()
-        html = (
-            f'<!DOCTYPE html><html lang="ar" dir="rtl">{self._head("آخر الأخبار", head_next)}<body>'
-            f'<header><a href="/">الرئيسية</a>{month}</header><ul class="posts">{items}</ul>'
-            f'<nav class="pagination">{"".join(nav)}</nav></body></html>'
+        header = f'<header><a href="/">الرئيسية</a>{self._month_link()}</header>'
+        return self._page(
+            "آخر الأخبار",
+            f'{header}<ul class="posts">{items}</ul><nav class="pagination">{"".join(nav)}</nav>',
+            head_next,
         )
+
+    def _page(self, title: str, body: str, head_extra: str = "") -> Reply:
+        """An Arabic (RTL) HTML page."""
+        html = f'<!DOCTYPE html><html lang="ar" dir="rtl">{self._head(title, head_extra)}<body>{body}</body></html>'
         return Reply(body=html.encode())
 
     def _month_link(self) -> str:
@@ -178,11 +182,8 @@ class Outlet:
 
     def _home(self) -> Reply:
         items = self._items(range(min(self.shape.home_latest, self.shape.articles)))
-        html = (
-            f'<!DOCTYPE html><html lang="ar" dir="rtl">{self._head("آخر الأخبار")}<body>'
-            f'<header><a href="/">الرئيسية</a>{self._month_link()}</header><ul class="posts">{items}</ul></body></html>'
-        )
-        return Reply(body=html.encode())
+        header = f'<header><a href="/">الرئيسية</a>{self._month_link()}</header>'
+        return self._page("آخر الأخبار", f'{header}<ul class="posts">{items}</ul>')
 
     def months(self) -> list[tuple[int, int]]:
         """(year, month) of every month with articles, newest first."""
@@ -203,12 +204,9 @@ class Outlet:
         index = months.index((year, month))
         before = months[index + 1] if index + 1 < len(months) else None
         previous = f'<a href="/{before[0]}/{before[1]:02d}/">الشهر السابق</a>' if before else ""
-        html = (
-            f'<!DOCTYPE html><html lang="ar" dir="rtl">{self._head(f"أرشيف {month}/{year}")}<body>'
-            f"<h1>أرشيف {str(month).translate(EASTERN)}/{str(year).translate(EASTERN)}</h1>"
-            f'<ul class="posts">{self._items(self._in_month(year, month))}</ul>{previous}</body></html>'
-        )
-        return Reply(body=html.encode())
+        heading = f"<h1>أرشيف {str(month).translate(EASTERN)}/{str(year).translate(EASTERN)}</h1>"
+        items = self._items(self._in_month(year, month))
+        return self._page(f"أرشيف {month}/{year}", f'{heading}<ul class="posts">{items}</ul>{previous}')
 
     def _sitemap_index(self) -> Reply:
         entries = "".join(
