@@ -292,3 +292,29 @@ def test_what_counts_as_another_page_of_a_listing() -> None:
     assert all(guard.allow(url, listing_page=True) for url in pages)  # the page number is no query variant
     variants = [f"https://example.ly/news/?sort={n}" for n in range(MAX_QUERY_VARIANTS_PER_PATH + 5)]
     assert sum(guard.allow(url) for url in variants) == MAX_QUERY_VARIANTS_PER_PATH  # other parameters still count
+
+
+def test_progress_of_a_backfill_shows_its_totals_the_oldest_date_and_what_is_left() -> None:
+    import io
+
+    from archiver.crawl.archive.progress import CrawlProgress
+
+    now = [100.0]
+    stats = {
+        "response_received_count": 120,
+        "item_scraped_count": 100,
+        "archiver/backfill": 1,
+        "archiver/backfill_pages_done": 620,  # over every run of this backfill
+        "archiver/backfill_articles": 570,
+        "archiver/backfill_pending": 40,
+        "archiver/backfill_listing_pages_left": 200,
+        "archiver/backfill_oldest": "2019-05-14",
+    }
+    live = io.StringIO()
+    progress = CrawlProgress(10.0, lambda: stats, lambda: 40, live=live, clock=lambda: now[0])
+    now[0] = 160.0
+    fields = progress.report()
+    assert fields["backfill_pages_done"] == 620 and fields["backfill_articles"] == 570
+    assert fields["oldest_date"] == "2019-05-14" and fields["pages_left"] == 240
+    assert fields["eta_min"] == 2.0  # 240 pages left at 120 pages a minute
+    assert "backfill: 620 pages done, 570 articles, oldest 2019-05-14, ~240 pages left, ~2 min" in live.getvalue()
