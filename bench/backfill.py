@@ -34,6 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--per-page", type=int, default=50)
+    parser.add_argument("--plain", action="store_true", help="the first crawl without --backfill (no journal)")
     args = parser.parse_args()
     shape = OutletShape(articles=args.articles, per_page=args.per_page, hours_apart=6)
     outlet = Outlet("bench-backfill", "127.0.0.150", shape)
@@ -43,7 +44,7 @@ def main() -> int:
             store = work / "store"
             base = ["crawl", f"--start-url={outlet.site.url('/')}", f"--store={store}"]
             base += [f"--set={s}" for s in SETTINGS]
-            wall, rss = timed("archiver.cli", [*base, "--backfill"])
+            wall, rss = timed("archiver.cli", base if args.plain else [*base, "--backfill"])
             first = list(outlet.site.log)
             outlet.site.log.clear()
             again, again_rss = timed("archiver.cli", base)
@@ -57,7 +58,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     print(f"outlet: {args.articles} articles behind {listing_pages} listing pages (DEPTH_LIMIT 6)")
     print(
-        f"backfill: {len(first)} requests in {wall:.1f} s = {len(first) / wall:.1f} pages/s; "
+        f"{'first crawl' if args.plain else 'backfill'}: {len(first)} requests in {wall:.1f} s = {len(first) / wall:.1f} pages/s; "
         f"peak RSS {rss:.0f} MiB; {stored} articles stored; {len(articles)} article fetches, "
         f"{len(articles) - len(set(articles))} of them repeats"
     )
