@@ -111,26 +111,36 @@ def test_a_full_outlet_is_walked_once_and_a_second_crawl_fetches_no_listing_page
     assert len([p for p in again if p.count("/") == 3 and p[1:5].isdigit()]) == 0  # no month archive either
 
 
-def test_a_killed_backfill_resumes_where_it_was_with_nothing_fetched_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+def test_a_killed_or_stopped_backfill_resumes_where_it_was_with_nothing_fetched_twice(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     outlet = Outlet("killed", "127.0.0.143", OutletShape(articles=240, per_page=12))
-    outlet.freeze_after = 90  # the outlet stops answering after 90 articles: the backfill is then killed
+    outlet.freeze_after = 90  # the outlet stops answering after 90 articles: the backfill is then killed or stopped
     store = tmp_path / "a"
     with FixtureWeb([outlet.site]):
         args = crawl_args(outlet.site.url("/"), store=str(store), extra=("--backfill",))
         proc = subprocess.Popen(
             [sys.executable, "-m", "archiver.cli", *args],
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=(tmp_path / "stderr").open("wb"),
             env=dict(os.environ),
         )
         try:
             journal = _wait_for_done(store, outlet, proc)
         finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-        assert proc.returncode == -signal.SIGKILL
-        assert len(outlet.served_articles) == 90
+            proc.send_signal(stop)
+            if stop == signal.SIGINT:  # Scrapy's graceful stop waits for the requests in flight: let them go
+                time.sleep(0.5)
+                outlet.freeze_after = None
+                outlet.thawed.set()  # held requests answer 503 and are not counted as served
+            stopped_out = proc.communicate(timeout=120)[0].decode()
+        assert proc.returncode == (0 if stop == signal.SIGINT else -signal.SIGKILL)
+        if stop == signal.SIGINT:  # requests in flight finish during the graceful stop: more than 90 are served
+            assert "backfill not finished: run it again to resume" in stopped_out
+        else:
+            assert len(outlet.served_articles) == 90
         outlet.freeze_after = None
         outlet.thawed.set()  # requests held at the kill are dropped unanswered (their crawler is gone)
         resumed = archiver(*args)
