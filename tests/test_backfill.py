@@ -109,6 +109,8 @@ def test_a_full_outlet_is_walked_once_and_a_second_crawl_fetches_no_listing_page
     assert not [p for p in again if p.startswith("/page/") or outlet.number_of(p) is not None]
     assert [p for p in again if p.startswith("/wp-json/")] == ["/wp-json/wp/v2/posts?page=1&per_page=100"]
     assert len([p for p in again if p.count("/") == 3 and p[1:5].isdigit()]) == 0  # no month archive either
+    # The sitemap index says when each monthly child last changed: none since the first crawl fetched it.
+    assert [p for p in again if "sitemap" in p] == ["/sitemap.xml"]
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])

@@ -210,7 +210,9 @@ class Outlet:
 
     def _sitemap_index(self) -> Reply:
         entries = "".join(
-            f"<sitemap><loc>{self.site.url(f'/sitemap-{y}-{m:02d}.xml')}</loc></sitemap>" for y, m in self.months()
+            f"<sitemap><loc>{self.site.url(f'/sitemap-{y}-{m:02d}.xml')}</loc>"
+            f"<lastmod>{self.when(self._in_month(y, m)[0]):%Y-%m-%dT%H:%M:00+02:00}</lastmod></sitemap>"
+            for y, m in self.months()
         )
         xml = f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
         return Reply(body=xml.encode(), content_type="application/xml")

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit, urlunsplit
 
@@ -402,7 +402,7 @@ class NewsSpider(scrapy.Spider):
             lastmod = entry.get("lastmod")
             when = parse_feed_date(lastmod) if lastmod else None
             if sitemap.type == "sitemapindex":  # every child (yearly, monthly ...), unless all older than --until
-                if self._before_until(when.date() if when else None):
+                if self._before_until(when.date() if when else None) or self._unchanged_since_captured(loc, when):
                     continue
                 if follow := self._discovery_request(loc, self.parse_sitemap, depth=depth):
                     yield follow
@@ -503,6 +503,25 @@ class NewsSpider(scrapy.Spider):
             following, self.parse_api, depth=depth, same_level=True, meta={STALE_META: stale}
         ):
             yield request
+
+    def _unchanged_since_captured(self, url: str, lastmod: datetime | None) -> bool:
+        """In an incremental crawl, a sitemap index child whose `lastmod` is older than our last capture of it has
+        not changed since: it is not fetched again (a backfill and --recrawl fetch every child)."""
+        prior = self.prior
+        if self.backfill or self.recrawl or not self.known_article_ids or lastmod is None or prior is None:
+            return False
+        captured = prior.payloads.get(url)
+        fetched = parse_feed_date(captured[1]) if captured else None
+        if fetched is None:
+            return False
+        if lastmod.tzinfo is None:
+            lastmod = lastmod.replace(tzinfo=UTC)
+        if fetched.tzinfo is None:
+            fetched = fetched.replace(tzinfo=UTC)
+        if lastmod >= fetched:
+            return False
+        self.crawler.stats.inc_value("archiver/sitemaps_unchanged")
+        return True
 
     def _stop_stale(self, stale: int) -> bool:
         """An incremental crawl (not a backfill) stops paginating a listing after ARCHIVER_KNOWN_PAGES_STOP pages in
