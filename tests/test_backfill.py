@@ -330,3 +330,20 @@ def test_progress_of_a_backfill_shows_its_totals_the_oldest_date_and_what_is_lef
     assert fields["oldest_date"] == "2019-05-14" and fields["pages_left"] == 240
     assert fields["eta_min"] == 2.0  # 240 pages left at 120 pages a minute
     assert "backfill: 620 pages done, 570 articles, oldest 2019-05-14, ~240 pages left, ~2 min" in live.getvalue()
+
+
+def test_a_backfill_after_ordinary_crawls_walks_on_through_archived_pages_to_the_oldest(tmp_path: Path) -> None:
+    """The usual order: crawls of the front pages first, the backfill later. Pages holding only archived articles
+    stop an ordinary crawl's pagination, never a backfill's."""
+    outlet = Outlet("after", "127.0.0.148", OutletShape(articles=150, per_page=10, numbered_nav=False))
+    store = tmp_path / "a"
+    with FixtureWeb([outlet.site]):
+        args = crawl_args(outlet.site.url("/"), store=str(store))
+        first = archiver(*args, "--max-pages=60")
+        archived = len(_stored_urls(store))
+        backfill = archiver(*args, "--backfill")
+    assert first.returncode == 0 and backfill.returncode == 0, backfill.stderr[-3000:]
+    assert 40 <= archived < 150
+    fetched = _fetched_articles(outlet)
+    assert len(fetched) == len(set(fetched)) == 150
+    assert _stored_urls(store) == _expected_urls(outlet)

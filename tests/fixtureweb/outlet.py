@@ -31,6 +31,7 @@ class OutletShape:
     hours_apart: int = 37
     pagination: bool = True  # home and /page/N/ (or ?page=N) list every article, newest first
     query_pages: bool = False  # ?page=N instead of /page/N/
+    numbered_nav: bool = True  # the pagination nav links page numbers (else only the next page)
     date_archives: bool = False  # /YYYY/MM/ month archives, each linking the month before
     sitemap: bool = False  # /sitemap.xml: an index of monthly /sitemap-YYYY-MM.xml children
     api: bool = False  # /wp-json/wp/v2/posts?page=N&per_page=M
@@ -155,11 +156,14 @@ class Outlet:
             return _missing()
         per = self.shape.per_page
         items = self._items(range((number - 1) * per, min(number * per, self.shape.articles)))
-        nav = [f'<a class="page-numbers" href="{self.page_url(1)}">١</a>']
-        for other in range(max(2, number - 2), min(last, number + 2) + 1):
-            if other != number:
-                nav.append(f'<a class="page-numbers" href="{self.page_url(other)}">{str(other).translate(EASTERN)}</a>')
-        nav.append(f'<a class="page-numbers" href="{self.page_url(last)}">{str(last).translate(EASTERN)}</a>')
+        nav = []
+        if self.shape.numbered_nav:  # the first, two either side, the last; else only "next"
+            nav.append(f'<a class="page-numbers" href="{self.page_url(1)}">١</a>')
+            for other in range(max(2, number - 2), min(last, number + 2) + 1):
+                if other != number:
+                    label = str(other).translate(EASTERN)
+                    nav.append(f'<a class="page-numbers" href="{self.page_url(other)}">{label}</a>')
+            nav.append(f'<a class="page-numbers" href="{self.page_url(last)}">{str(last).translate(EASTERN)}</a>')
         if number < last:
             nav.append(f'<a class="next page-numbers" href="{self.page_url(number + 1)}">الصفحة التالية</a>')
         head_next = f'<link rel="next" href="{self.page_url(number + 1)}">' if number < last else ""

@@ -469,7 +469,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(posts, list) or not posts:
             return
         self.crawler.stats.inc_value("archiver/api_pages")
-        known = fresh = 0
+        known = fresh = followed = 0
         reached_until = False
         for post in posts:
             if not isinstance(post, dict) or not isinstance(post.get("link"), str):
@@ -488,9 +488,11 @@ class NewsSpider(scrapy.Spider):
             else:
                 fresh += 1
             if request := self._page_request(url, PRIORITY_ARTICLE, trusted=True, depth=depth + 1):
+                followed += 1
                 yield request
         stale = response.meta.get(STALE_META, 0) + 1 if known and not fresh else 0
-        if reached_until or self._stop_stale(stale):
+        barren = response.meta.get(BARREN_META, 0) + 1 if not followed and not known else 0
+        if reached_until or self._stop_stale(stale) or self._stop_barren(barren):
             return
         total_pages = response.headers.get(b"X-WP-TotalPages")
         number = page_number(response.url) or 1
@@ -500,7 +502,7 @@ class NewsSpider(scrapy.Spider):
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"] + [("page", str(number + 1))]
         following = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
         if request := self._discovery_request(
-            following, self.parse_api, depth=depth, same_level=True, meta={STALE_META: stale}
+            following, self.parse_api, depth=depth, same_level=True, meta={STALE_META: stale, BARREN_META: barren}
         ):
             yield request
 
@@ -635,7 +637,8 @@ class NewsSpider(scrapy.Spider):
             return
         known = sum(1 for u in article_links if article_id(u) in self.known_article_ids)
         stale = response.meta.get(STALE_META, 0) + 1 if article_links and known == len(article_links) else 0
-        barren = response.meta.get(BARREN_META, 0) + 1 if followed == 0 else 0
+        # Archived articles are no repetition: a backfill walks on through pages of them to the older ones.
+        barren = response.meta.get(BARREN_META, 0) + 1 if followed == 0 and known == 0 else 0
         if self._stop_stale(stale) or self._stop_barren(barren) or self._stop_until(days):
             return
         listing = listing_of(response.url)
