@@ -669,8 +669,9 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def _stop_until(self, days: list[date]) -> bool:
-        """--until: a listing page showing articles older than DATE is the last one walked."""
-        if not days or not self._before_until(min(days)):
+        """--until: a listing page whose articles are mostly older than DATE (its median date: a sidebar of old or
+        new articles on every page does not decide) is the last one walked."""
+        if not days or not self._before_until(sorted(days)[len(days) // 2]):
             return False
         self.crawler.stats.inc_value("archiver/listings_stopped_until")
         return True
