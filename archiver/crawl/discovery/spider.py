@@ -232,7 +232,7 @@ class NewsSpider(scrapy.Spider):
                 request.meta[name] = entry.meta[name]
         if self.journal is not None:
             self.journal.queue(entry)
-            request.errback = self._request_failed
+            request.errback = request.errback or self._request_failed
         return request
 
     def _resumed_requests(self) -> list[Request]:
@@ -250,9 +250,9 @@ class NewsSpider(scrapy.Spider):
                 if self.max_pages is not None and self._scheduled_pages >= self.max_pages:
                     continue  # stays pending in the journal for the next run
                 self._scheduled_pages += 1
-            request = Request(entry.url, callback=callbacks.get(entry.kind, self.parse_page), priority=entry.priority)
-            if entry.kind != "page":
-                request.errback = self._discovery_failed
+            errback = self._discovery_failed if entry.kind != "page" else None
+            callback = callbacks.get(entry.kind, self.parse_page)
+            request = Request(entry.url, callback=callback, errback=errback, priority=entry.priority)
             requests.append(self._journaled(entry, request))
             request.meta.pop(SAME_LEVEL_META, None)  # its depth is set already: a start request keeps it
         if requests:
