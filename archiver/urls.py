@@ -56,6 +56,15 @@ def path_template(url: str) -> str:
     return re.sub(r"\d+", "N", urlsplit(url).path)
 
 
+LISTING_PAGE_PARAMS = ("page", "paged", "pg", "p_page")  # the page number of a listing (?page=7)
+
+
+def _without_page_number(url: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in LISTING_PAGE_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
 class TrapGuard:
     """Decides whether a discovered URL is worth following; remembers what it has allowed."""
 
@@ -63,15 +72,24 @@ class TrapGuard:
         self._query_variants: Counter[str] = Counter()
         self._templates: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
+        self._listing_variants: set[str] = set()
 
-    def allow(self, url: str) -> bool:
-        reason = self._reject_reason(url)
+    def allow(self, url: str, listing_page: bool = False) -> bool:
+        """`listing_page`: another page of a listing (?page=N); its page number is no query variant, so a listing
+        of hundreds of pages is not cut at MAX_QUERY_VARIANTS_PER_PATH (its other parameters still count)."""
+        if listing_page:
+            url = _without_page_number(url)
+        parts = urlsplit(url)
+        variant = parts.path + "?" + parts.query
+        counted = listing_page and variant in self._listing_variants  # another page of a listing already allowed
+        reason = None if counted else self._reject_reason(url)
         if reason:
             self.rejected[reason] += 1
             return False
-        parts = urlsplit(url)
-        if parts.query:
+        if parts.query and not counted:
             self._query_variants[parts.path] += 1
+            if listing_page:
+                self._listing_variants.add(variant)
         self._templates[path_template(url)] += 1
         return True
 

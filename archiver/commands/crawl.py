@@ -28,6 +28,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         catalog=args.catalog,
         frontier=args.frontier,
         join=args.join,
+        backfill=args.backfill,
+        until=args.until,
     )
     result = run_crawl(options)
     if result.recovery.anything:
@@ -58,6 +60,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     for line in limit_lines(result.limits):
         print(f"  {line}")
+    if result.backfill is not None:
+        state = result.backfill
+        pending = "" if state["pending"] is None else f", {state['pending']} requests pending"
+        status = "finished" if state["finished"] else "not finished: run it again to resume"
+        print(
+            f"  backfill {status}: {state['pages_done']} pages done, {state['articles_found']} articles found"
+            f"{pending}, oldest date reached {state['oldest_date'] or 'unknown'}"
+        )
     print(f"  manifest: {result.manifest_key}")
     if args.frontier:
         from archiver.crawl.archive.naming import job_id_of
@@ -76,6 +86,12 @@ def add_crawl_command(sub: Any) -> None:
     crawl.add_argument("--max-pages", type=int, help="fetch at most N pages")
     crawl.add_argument("--since", type=iso_date, help="only articles newer than DATE (sitemap lastmod, feed dates)")
     crawl.add_argument("--recrawl", action="store_true", help="fetch archived articles again to detect edits")
+    crawl.add_argument(
+        "--backfill",
+        action="store_true",
+        help="walk every listing, date archive, sitemap and post API back to the oldest article; resumable",
+    )
+    crawl.add_argument("--until", type=iso_date, metavar="DATE", help="with --backfill: walk back no further than DATE")
     crawl.add_argument("--crawl-id", help="id of this crawl (default: UTC time and a random suffix)")
     crawl.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
     crawl.add_argument("--catalog", help=CATALOG_HELP)

@@ -68,7 +68,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
     if args.webhook:
         check_webhook_url(args.webhook)
-    report = check_health(open_existing_store(args.store), args.window)
+    report = check_health(open_existing_store(args.store), args.window, stall_days=args.stall_days)
     as_json = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     print(as_json if args.format == "json" else render.health(report))
     if args.webhook:
@@ -133,6 +133,13 @@ def add_ops_commands(sub: Any) -> None:
     health = sub.add_parser("health", help="each site's latest crawl against its own recent crawls (exit 1: a drop)")
     health.add_argument("--store", help=STORE_HELP)
     health.add_argument("--window", type=int, default=5, metavar="N", help="earlier crawls to compare with")
+    health.add_argument(
+        "--stall-days",
+        type=float,
+        default=3.0,
+        metavar="N",
+        help="a backfill not finished and without progress for N days is reported as stalled (default 3)",
+    )
     health.add_argument("--webhook", metavar="URL", help="also POST the report as JSON to this URL")
     health.add_argument("--format", choices=("text", "json"), default="text")
     health.set_defaults(handler=cmd_health)

@@ -26,6 +26,8 @@ class CrawlOptions:
     recrawl: bool = False  # fetch archived articles again (edits, removals); otherwise they are skipped
     since: date | None = None  # skip sitemap and feed entries dated before this day
     catalog: str | None = None  # catalog database URL (default: SQLite beside a local store, or in the cache)
+    backfill: bool = False  # walk every listing, archive, sitemap and post API back; resumable (journal in spool)
+    until: date | None = None  # with backfill: walk back no further than this day
     # -- distributed crawl (archiver/distributed/join.py) --
     frontier: str | None = None  # redis://HOST:PORT/DB: share the crawl with other workers
     join: bool = False  # join the announced job `crawl_id`; sites, start URLs and settings come from it

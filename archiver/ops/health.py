@@ -11,7 +11,16 @@ from typing import Any
 
 from archiver.errors import ConfigError, NotFoundError
 from archiver.ops.crawls import COVERAGE_FIELDS
-from archiver.ops.health_rules import BLOCK_LABELS, DEFAULT_RULES, SiteHealth, SiteSample, Thresholds, judge
+from archiver.ops.health_rules import (
+    BLOCK_LABELS,
+    DEFAULT_RULES,
+    DEFAULT_STALL_DAYS,
+    SiteHealth,
+    SiteSample,
+    Thresholds,
+    backfill_stalled,
+    judge,
+)
 from archiver.ops.manifests import Manifest, iter_manifests, job_key
 from archiver.sites import site_id_for_url
 from archiver.store import Store
@@ -41,15 +50,29 @@ class HealthReport:
         }
 
 
-def check_health(store: Store, window: int = DEFAULT_WINDOW, rules: Thresholds = DEFAULT_RULES) -> HealthReport:
-    """Judge every site that has a crawl; NotFoundError when the store has no crawl at all."""
+def check_health(
+    store: Store,
+    window: int = DEFAULT_WINDOW,
+    rules: Thresholds = DEFAULT_RULES,
+    stall_days: float = DEFAULT_STALL_DAYS,
+    now: datetime | None = None,
+) -> HealthReport:
+    """Judge every site that has a crawl; NotFoundError when the store has no crawl at all. A site whose latest
+    backfill has not finished and made no progress for `stall_days` days is unhealthy too."""
     if window < 1:
         raise ConfigError("--window must be at least 1 (how many earlier crawls of a site to compare with)")
+    if stall_days < 0:
+        raise ConfigError("--stall-days must be 0 or more (days without progress before a backfill counts as stalled)")
     crawls: dict[str, list[tuple[str, list[SiteSample]]]] = {}
+    backfills: dict[str, tuple[str, dict[str, Any]]] = {}  # site -> (started_at, state) of its latest backfill
     for manifest in iter_manifests(store):
         if "import" in manifest:  # others' captures taken in (archiver/importing): no measure of a site's health
             continue
-        crawls.setdefault(job_key(manifest), []).append((str(manifest.get("started_at") or ""), samples(manifest)))
+        started_at = str(manifest.get("started_at") or "")
+        crawls.setdefault(job_key(manifest), []).append((started_at, samples(manifest)))
+        for site, state in (manifest.get("backfill") or {}).items():
+            if isinstance(state, dict) and (site not in backfills or backfills[site][0] <= started_at):
+                backfills[site] = (started_at, state)
     # A site's first crawl fetches every article it finds; later ones only new articles (or all, with --recrawl).
     if not crawls:
         raise NotFoundError(f"no crawls in {store.uri} to judge; run `archiver crawl` first")
@@ -71,7 +94,13 @@ def check_health(store: Store, window: int = DEFAULT_WINDOW, rules: Thresholds =
             replace(sample, kind="first") if index == 0 and sample.kind == "incremental" else sample
             for index, sample in enumerate(ordered)
         ]
-        results.append(judge(ordered[-1], ordered[-1 - window : -1], rules))
+        result = judge(ordered[-1], ordered[-1 - window : -1], rules)
+        if site in backfills:
+            state = backfills[site][1]
+            stalled = backfill_stalled(state, now or datetime.now(UTC), stall_days)
+            reasons = [*result.reasons, stalled] if stalled else result.reasons
+            result = replace(result, backfill=state, reasons=reasons, healthy=result.healthy and not stalled)
+        results.append(result)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return HealthReport(store.uri, generated, window, results)
 

@@ -4,6 +4,7 @@ function over numbers taken from the manifests, so the rules are tested directly
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -75,6 +76,7 @@ class SiteHealth:
     usual: dict[str, float]  # the medians the latest crawl was compared with
     history: int  # how many earlier crawls of the site were compared
     note: str | None = None
+    backfill: dict[str, Any] | None = None  # the site's latest backfill (its manifest's `backfill` entry)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,7 +87,38 @@ class SiteHealth:
             "usual": self.usual,
             "history": self.history,
             "note": self.note,
+            "backfill": self.backfill,
         }
+
+
+DEFAULT_STALL_DAYS = 3.0
+
+
+def backfill_stalled(state: dict[str, Any], now: datetime, stall_days: float = DEFAULT_STALL_DAYS) -> str | None:
+    """A reason when a site's backfill started, has not finished, and made no progress (no request done) for
+    `stall_days` days; None otherwise."""
+    if state.get("finished"):
+        return None
+    last = _when(state.get("last_progress_at")) or _when(state.get("started_at"))
+    if last is None or now - last < timedelta(days=stall_days):
+        return None
+    pending = state.get("pending")
+    left = f", {pending} requests pending" if pending is not None else ""
+    return (
+        f"backfill stalled: started {state.get('started_at')}, no progress since {last:%Y-%m-%dT%H:%M:%SZ} "
+        f"({(now - last).days} days){left}, oldest date reached {state.get('oldest_date') or 'none'}; "
+        "run `archiver crawl SITE --backfill` again to resume it"
+    )
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def access_problems(latest: SiteSample) -> list[str]:

@@ -78,6 +78,14 @@ def health(report: HealthReport) -> str:
         lines += [f"  - {reason}" for reason in site.reasons]
         if site.note:
             lines.append(f"  ({site.note})")
+        if (backfill := site.backfill) is not None:
+            pending = "" if backfill.get("pending") is None else f", {backfill['pending']} requests pending"
+            lines.append(
+                f"  backfill {'finished' if backfill.get('finished') else 'not finished'} (started "
+                f"{backfill.get('started_at')}): {backfill.get('pages_done')} pages done, "
+                f"{backfill.get('articles_found')} articles found{pending}, oldest date reached "
+                f"{backfill.get('oldest_date') or 'none'}, last progress {backfill.get('last_progress_at') or 'none'}"
+            )
     unhealthy = [s.site for s in report.sites if not s.healthy]
     lines.append(
         f"{len(report.sites)} site(s) checked: "

@@ -94,6 +94,24 @@ class CrawlProgress:
             "pages_per_min": round(rate, 1),
             "queued": self.queue_size(),
             "in_flight": self.in_flight(),
+        } | (self._backfill(stats, rate) if stats.get("archiver/backfill") else {})
+
+    def _backfill(self, stats: Mapping[str, Any], rate: float) -> dict[str, Any]:
+        """A backfill's totals over all its runs (its journal's), the oldest day reached and what is left: requests
+        pending plus listing pages its paginations show but it has not reached, and the time that takes at the
+        current rate."""
+        pending = stats.get("archiver/backfill_pending")
+        if pending is None:
+            pending = self.queue_size()
+        left = int(pending or 0) + int(stats.get("archiver/backfill_listing_pages_left", 0))
+        return {
+            "backfill_pages_done": int(
+                stats.get("archiver/backfill_pages_done", stats.get("response_received_count", 0))
+            ),
+            "backfill_articles": int(stats.get("archiver/backfill_articles", stats.get("item_scraped_count", 0))),
+            "oldest_date": stats.get("archiver/backfill_oldest"),
+            "pages_left": left,
+            "eta_min": round(left / rate, 1) if rate > 0 else None,
         }
 
     def report(self, final: bool = False) -> dict[str, Any]:
@@ -104,6 +122,12 @@ class CrawlProgress:
             f"{fields['pages_per_min']:.0f} pages/min, {queued} queued, {in_flight} downloading, "
             f"{fields['elapsed_s']:.0f}s" + (" (final)" if final else "")
         )
+        if "pages_left" in fields:
+            eta = "" if fields["eta_min"] is None else f", ~{fields['eta_min']:.0f} min"
+            text += (
+                f"; backfill: {fields['backfill_pages_done']} pages done, {fields['backfill_articles']} articles, "
+                f"oldest {fields['oldest_date'] or '?'}, ~{fields['pages_left']} pages left{eta}"
+            )
         if self.live is not None:
             # Clear to the end of the line: the new line may be shorter than the last one.
             self.live.write(f"\r{text}\x1b[K" + ("\n" if final else ""))

@@ -5,6 +5,7 @@ Layout under the spool root:
   closed/{quoted key}   a complete WARC waiting for upload
   journal/{crawl_id}.jsonl  every object a crawl stored, one JSON line each, so a crashed crawl still gets a manifest
   articles/{crawl_id}.log   article JSON waiting for the store (archiver/crawl/archive/pending.py)
+  backfill/{sites}.jsonl    the frontier of a resumable backfill (archiver/crawl/discovery/backfill_journal.py)
   quarantine/           entries recovery could never store, set aside (never deleted) so they block nothing
 After a crash, `recover` salvages open files whose crawl is gone (cut to the last complete record), uploads every
 closed file, and returns the journals of crawls that never wrote their manifest.
@@ -88,6 +89,13 @@ class Spool:
                 return True
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return False
+
+    def backfill_path(self, sites: list[str]) -> Path:
+        """The frontier journal of a backfill of these sites (archiver/crawl/discovery/backfill_journal.py)."""
+        name = "+".join(sorted(set(sites)))
+        if len(name) > 120:
+            name = hashlib.sha256(name.encode()).hexdigest()[:32]
+        return self.root / "backfill" / f"{name}.jsonl"
 
     def journal_path(self, crawl_id: str) -> Path:
         return self.root / "journal" / f"{crawl_id}.jsonl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from archiver.crawl.archive.crawl_archive import CrawlArchive
 from archiver.crawl.archive.extension import hand_over
 from archiver.crawl.archive.recovery import Recovery, recover_spool
 from archiver.crawl.archive.spool import Spool
+from archiver.crawl.discovery.backfill_journal import BackfillJournal
 from archiver.crawl.discovery.limits import crawl_limits
 from archiver.crawl.options import CrawlOptions, check_crawl_id, new_crawl_id
 from archiver.crawl.outcome import nothing_captured
@@ -44,6 +46,7 @@ class CrawlResult:
     finish_reason: str
     failure: str | None = None  # why the crawl captured nothing from any start URL (the CLI exits 1)
     limits: dict[str, Any] = field(default_factory=dict)  # what the hostile-server bounds stopped (links, headers)
+    backfill: dict[str, Any] | None = None  # a backfill's state: finished, pages done, pending, oldest date reached
 
 
 def stored_article_keys(store: Store, sites: list[str]) -> set[str]:
@@ -131,6 +134,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             check_start_url(url, allow_private)
     if options.max_pages is not None and options.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
+    if options.until is not None and not options.backfill:
+        raise ConfigError("--until bounds a backfill: give --backfill --until DATE")
     if options.crawl_id is not None:
         check_crawl_id(options.crawl_id)
 
@@ -163,6 +168,12 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     prior = catalog.prior_captures(sites, stored)
     recorded["recrawl"] = options.recrawl
     recorded["since"] = options.since.isoformat() if options.since else None
+    recorded["backfill"] = options.backfill
+    recorded["until"] = options.until.isoformat() if options.until else None
+    # A backfill's frontier: in the spool's journal on one machine; in Redis for a distributed crawl.
+    journal = (
+        BackfillJournal(spool.backfill_path(sites), options.until).open() if options.backfill and not shared else None
+    )
     archive = CrawlArchive(
         store, spool, crawl_id, started, recorded, int(settings["ARCHIVER_WARC_MAX_SIZE"]), prior=prior
     )
@@ -196,8 +207,15 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         since=options.since,
         recrawl=options.recrawl,
         prior=prior,
+        backfill=options.backfill,
+        until=options.until,
+        journal=journal,
     )
-    process.start()
+    try:
+        process.start()
+    finally:
+        if journal is not None:
+            journal.close(finished=False)
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = cast("NewsSpider | None", crawler.spider)
@@ -211,6 +229,9 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     }
     if shared:
         extra.update(shared.manifest_fields())  # `job` (the shared crawl id) and `worker` (this worker's token)
+    backfill = backfill_state(options, stats, journal, started) if options.backfill else None
+    if backfill is not None:
+        extra["backfill"] = {site: backfill for site in sites}
     manifest = archive.close(utcnow(), extra)
     record_crawl(store, manifest)
     catalog.sync()  # the new crawl's captures are looked up at once by history and snapshot
@@ -227,4 +248,29 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         str(stats.get("finish_reason")),
         None if shared else nothing_captured(stats),  # a worker of a shared crawl may rightly get nothing
         extra["limits"],
+        backfill,
     )
+
+
+def backfill_state(
+    options: CrawlOptions, stats: dict[str, Any], journal: BackfillJournal | None, started: datetime
+) -> dict[str, Any]:
+    """What the manifest records of a backfill: finished when the crawl ended on its own with nothing pending
+    (a stopped or page-bounded run is not), with the journal's totals over every run of it."""
+    ended_alone = stats.get("finish_reason") == "finished"
+    if journal is not None:
+        finished = ended_alone and journal.pending_count == 0
+        state = journal.state(finished)
+        journal.close(finished)
+        return state
+    return {  # a distributed backfill: its frontier is in Redis, this worker reports its own part
+        "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "until": options.until.isoformat() if options.until else None,
+        "finished": ended_alone,
+        "resumed": False,
+        "pages_done": int(stats.get("response_received_count", 0)),
+        "articles_found": int(stats.get("item_scraped_count", 0)),
+        "pending": None,
+        "oldest_date": stats.get("archiver/backfill_oldest"),
+        "last_progress_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }

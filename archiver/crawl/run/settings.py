@@ -33,7 +33,18 @@ RETRY_TIMES = 2
 # A server still failing after the retries is the web, not the crawl, failing: a warning (errors are ours).
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 REDIRECT_MAX_TIMES = 5
+# Hops away from a listing: other pages of a listing (/page/N/, ?page=N, rel=next) and date archives keep the
+# depth of the page linking them (ListingDepthMiddleware), so a listing is walked to its end (docs/crawling.md).
 DEPTH_LIMIT = 6
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "archiver.crawl.discovery.pagination.ListingDepthMiddleware": 900,
+}
+# An incremental crawl (not a backfill) stops paginating a listing after this many pages in a row that hold only
+# articles archived already (0: never stops), so a crawl every two hours costs a few requests.
+ARCHIVER_KNOWN_PAGES_STOP = 1
+# Any crawl stops paginating a listing after this many pages in a row that gave nothing new to fetch (0: never).
+ARCHIVER_BARREN_PAGES_STOP = 3
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a 10 MB page is dropped, not waited for
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
