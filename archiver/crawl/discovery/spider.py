@@ -7,15 +7,13 @@ Sites differ by data (start URLs, origins), never by spider code.
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit, urlunsplit
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from lxml import etree
@@ -28,6 +26,7 @@ from archiver.catalog.prior import PriorCaptures
 from archiver.crawl.capture.middleware import CAPTURE_META_KEY
 from archiver.crawl.discovery.backfill_journal import BackfillJournal, JournalEntry
 from archiver.crawl.discovery.crawl_scope import CrawlScope
+from archiver.crawl.discovery.feeds import api_posts, day_of, feed_entries, parse_feed_date, with_page
 from archiver.crawl.discovery.links import LinkLimits, is_well_formed, resolve_link
 from archiver.crawl.discovery.pagination import (
     SAME_LEVEL_META,
@@ -87,7 +86,6 @@ SKIP_EXTENSIONS = (
     ".rar",
     ".mov",
 )
-FEED_DATES = ("updated", "modified", "pubDate", "published", "date", "lastmod")  # RSS, Atom, Dublin Core
 PRIORITY_ARTICLE = 20  # from sitemaps and feeds
 PRIORITY_ARTICLE_LINK = 10
 PRIORITY_LISTING = 0
@@ -423,36 +421,12 @@ class NewsSpider(scrapy.Spider):
 
     def _feed_requests(self, response: Response) -> Iterator[Request]:
         depth = response.meta.get("depth", 0) + 1
-        try:
-            root = etree.fromstring(
-                response.body, etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
-            )
-        except (etree.XMLSyntaxError, ValueError):
-            return
-        if root is None:
-            return
-        links: list[str] = []
-        for element in root.iter():
-            tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
-            if tag not in ("item", "entry"):
+        for entry in feed_entries(response.body) or []:
+            if self._before_since(entry.dated):
                 continue
-            children = {etree.QName(c).localname: c for c in element if isinstance(c.tag, str)}
-            dated = next((children[n].text for n in FEED_DATES if n in children and children[n].text), None)
-            if self._before_since(dated):
-                continue
-            if tag == "item":
-                link = children["link"].text if "link" in children else None
-                if link:
-                    links.append(link.strip())
-            else:
-                for child in element:
-                    is_link = isinstance(child.tag, str) and etree.QName(child).localname == "link"
-                    if is_link and child.get("rel", "alternate") == "alternate" and child.get("href"):
-                        links.append(child.get("href").strip())
-        for link in links:
-            url = resolve_link(response.url, link)
+            url = resolve_link(response.url, entry.link)
             if url is None:
-                self._malformed_link(link)
+                self._malformed_link(entry.link)
             elif request := self._page_request(url, PRIORITY_ARTICLE, trusted=True, depth=depth):
                 yield request
 
@@ -465,22 +439,17 @@ class NewsSpider(scrapy.Spider):
 
     def _api_requests(self, response: Response) -> Iterator[Request]:
         depth = response.meta.get("depth", 0)
-        try:
-            posts = json.loads(response.body)
-        except ValueError:
-            return
-        if not isinstance(posts, list) or not posts:
+        posts = api_posts(response.body)
+        if not posts:
             return
         self.crawler.stats.inc_value("archiver/api_pages")
         known = fresh = followed = 0
         reached_until = False
         for post in posts:
-            if not isinstance(post, dict) or not isinstance(post.get("link"), str):
-                continue
-            url = resolve_link(response.url, post["link"])
+            url = resolve_link(response.url, post.link)
             if url is None:
                 continue
-            day = _day(str(post.get("date_gmt") or post.get("date") or ""))
+            day = day_of(post.dated or "")
             if day is not None:
                 self._reached(day)
             if self._before_until(day):
@@ -501,11 +470,12 @@ class NewsSpider(scrapy.Spider):
         number = page_number(response.url) or 1
         if total_pages and total_pages.isdigit() and number >= int(total_pages):
             return
-        parts = urlsplit(response.url)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"] + [("page", str(number + 1))]
-        following = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
         if request := self._discovery_request(
-            following, self.parse_api, depth=depth, same_level=True, meta={STALE_META: stale, BARREN_META: barren}
+            with_page(response.url, number + 1),
+            self.parse_api,
+            depth=depth,
+            same_level=True,
+            meta={STALE_META: stale, BARREN_META: barren},
         ):
             yield request
 
@@ -703,27 +673,7 @@ class NewsSpider(scrapy.Spider):
         return [url for url, _anchor in self._anchors(tree, base)]
 
 
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
 def _month_end(day: date) -> date:
     """The last day of `day`'s month (a month archive covers it all)."""
     following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return date.fromordinal(following.toordinal() - 1)
-
-
-def parse_feed_date(value: str) -> datetime | None:
-    """A sitemap W3C date or a feed's RFC 822 / ISO 8601 date; None when unreadable."""
-    text = value.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    try:
-        return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
