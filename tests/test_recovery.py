@@ -106,3 +106,35 @@ def test_recovery_leaves_the_closed_warcs_of_a_running_crawl(tmp_path: Path) -> 
     spool.finish("live-1", lock)  # the crawl is gone (here: ended without uploading)
     assert recover_spool(store, spool).uploaded == [key]
     assert store.exists(key) and store.exists("indexes/cdxj/site--live-1-00000.cdxj")
+
+
+def test_a_journal_line_cut_by_a_full_disk_loses_no_later_line(tmp_path: Path) -> None:
+    """A full disk cut the crawl's last journal line; recovery appends what it stores after it. Every complete line
+    must still count, or the recovered manifest would miss objects the store holds."""
+    from archiver.crawl.archive.spool import Spool
+
+    spool = Spool(tmp_path / "spool")
+    spool.append_journal("c1", {"key": "claims/s/a.1", "sha256": "1", "size": 1, "kind": "claim"})
+    with spool.journal_path("c1").open("ab") as journal:
+        journal.write(b'{"key": "articles/s/a/2024.json", "sha2')  # ENOSPC mid-line
+    spool.append_journal("c1", {"key": "articles/s/b/2024.json", "sha256": "2", "size": 2, "kind": "article"})
+    spool.append_journal("c1", {"key": "warc/s/x.warc.gz", "sha256": "3", "size": 3, "kind": "warc"})
+    keys = [entry["key"] for entry in spool.read_journal("c1")]
+    assert keys == ["claims/s/a.1", "articles/s/b/2024.json", "warc/s/x.warc.gz"]
+
+
+def test_a_backfill_journal_cut_by_a_kill_keeps_the_next_run_s_events(tmp_path: Path) -> None:
+    from datetime import date
+
+    from archiver.crawl.discovery.backfill_journal import BackfillJournal
+
+    path = tmp_path / "backfill" / "site.jsonl"
+    first = BackfillJournal(path).open()
+    first.close(finished=False)
+    with path.open("ab") as journal:
+        journal.write(b'{"q": "http://example.ly/page/9/", "p')  # killed mid-line
+    resumed = BackfillJournal(path).open()
+    resumed.reached(date(2019, 5, 14))
+    resumed.close(finished=False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[-2].startswith('{"q": ') and json.loads(lines[-1])  # the cut line stays cut, the new one whole

@@ -10,6 +10,8 @@ the crawl) with its error; everything stays in the spool for the next try.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import zlib
@@ -23,9 +25,9 @@ from archiver.crawl.archive.pending import pending_path, read_pending
 from archiver.crawl.archive.publish import publish_warc
 from archiver.crawl.archive.spool import Spool
 from archiver.crawl.archive.writes import ARTICLE_CONTENT_TYPE
-from archiver.errors import ObjectExistsError, StoreError
+from archiver.errors import NotFoundError, ObjectExistsError, StoreError
 from archiver.store import PutResult, Store
-from archiver.store.layout import QUARANTINE_DIR, manifest_key, site_of
+from archiver.store.layout import QUARANTINE_DIR, manifest_key, site_of, version_claim_key
 from archiver.store.layout import crawl_id_of_warc as crawl_id_of
 from archiver.warc.members import TruncatedMember
 from archiver.warc.records import utcnow
@@ -91,7 +93,10 @@ def finish_writes(store: Store, spool: Spool, crawl_id: str, report: Recovery | 
     promised = _promised(spool, crawl_id)
     bad_articles = []
     for key, body in read_pending(log):
-        if key in stored or key not in promised:
+        if key in stored:
+            continue
+        _account_for_claim(store, spool, crawl_id, body, stored)
+        if key not in promised and not _held(store, key, body):
             continue
         try:
             result = store.put_bytes(key, body, content_type=ARTICLE_CONTENT_TYPE)
@@ -121,6 +126,39 @@ def finish_writes(store: Store, spool: Spool, crawl_id: str, report: Recovery | 
         _journal(spool, crawl_id, result, "warc")
         report.uploaded.append(key)
     return report
+
+
+def _held(store: Store, key: str, body: bytes) -> bool:
+    """Whether the store already holds these exact bytes under `key`: the crawl stored the article, then stopped
+    before its journal line (a full disk) or before the metadata record naming it reached the WARC. The store keeps
+    it (objects are immutable), so the manifest must list it."""
+    try:
+        with store.open(key) as handle:
+            return bool(handle.read() == body)
+    except (NotFoundError, StoreError):
+        return False
+
+
+def _account_for_claim(store: Store, spool: Spool, crawl_id: str, body: bytes, stored: set[str]) -> None:
+    """A crawl claims a version before storing it; stopped between the claim and its journal line, it left a claim
+    no manifest lists. Whatever became of the article, the claim is in the store: the crawl's journal lists it."""
+    try:
+        article = json.loads(body)
+        claim = version_claim_key(str(article["site"]), str(article["id"]), str(article["content_hash"]))
+    except (ValueError, KeyError, TypeError):
+        return
+    if claim in stored:
+        return
+    try:
+        with store.open(claim) as handle:
+            found = handle.read()
+    except NotFoundError:
+        return
+    _holder, _, holder_crawl = found.decode("utf-8", "replace").strip().partition("\n")
+    if holder_crawl.strip() not in ("", crawl_id):  # another crawl's claim: its own manifest lists it
+        return
+    _journal(spool, crawl_id, PutResult(claim, hashlib.sha256(found).hexdigest(), len(found), created=False), "claim")
+    stored.add(claim)
 
 
 def _sites_of(keys: list[str]) -> list[str]:

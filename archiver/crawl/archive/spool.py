@@ -30,6 +30,18 @@ from archiver.warc.members import complete_prefix_length
 WARC_CONTENT_TYPE = "application/warc"
 
 
+def append_line(path: Path, line: bytes) -> None:
+    """Append one line to a log that an earlier process may have left cut short (killed, or stopped by a full disk
+    mid-line): the cut line is ended first, so this one is never glued to it and lost with it."""
+    with path.open("ab") as handle:
+        if handle.tell() > 0:
+            with path.open("rb") as tail:
+                tail.seek(-1, os.SEEK_END)
+                if tail.read(1) != b"\n":
+                    line = b"\n" + line
+        handle.write(line + b"\n")
+
+
 @dataclass
 class Spool:
     root: Path
@@ -103,18 +115,17 @@ class Spool:
     def append_journal(self, crawl_id: str, entry: dict[str, Any]) -> None:
         # Flushed, not fsynced: it survives a killed process (the case it exists for); the objects it lists are
         # themselves durable, so after a power loss a recovered manifest can at worst miss its last few lines.
-        with self.journal_path(crawl_id).open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        append_line(self.journal_path(crawl_id), json.dumps(entry, ensure_ascii=False).encode("utf-8"))
 
     def read_journal(self, crawl_id: str) -> list[dict[str, Any]]:
         path = self.journal_path(crawl_id)
         entries = []
         if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
                     entries.append(json.loads(line))
                 except json.JSONDecodeError:
-                    break  # a line cut by a crash ends the journal
+                    continue  # a line cut by a crash or a full disk: the lines after it still count
         return entries
 
     def finish(self, crawl_id: str, lock: IO[bytes]) -> None:

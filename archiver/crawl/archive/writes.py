@@ -8,6 +8,7 @@ the pending log): the crawl's close or the next crawl's recovery finishes them i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -102,7 +103,9 @@ class StoreWriter:
         the claim: ours, or the one another crawl stored first. Raises StoreError when the store fails.
 
         A claim whose version is not in the store although its crawl has finished (the write was lost) holds
-        nothing: our version is stored, so the article is archived again."""
+        nothing: our version is stored, so the article is archived again. Such a claim (and one a crash left empty)
+        may be in no manifest, when the crash came between its creation and its journal line: this crawl's manifest
+        lists it, so that every object of the store stays accounted for."""
         from archiver.store.layout import manifest_key
 
         body = f"{article_key}\n{self.crawl_id}\n".encode()
@@ -110,11 +113,14 @@ class StoreWriter:
             result = put_claim(self.store, claim_key, body)
         except ObjectExistsError:
             with self.store.open(claim_key) as handle:
-                holder, _, holder_crawl = handle.read().decode("utf-8", "replace").strip().partition("\n")
-            if not holder_crawl.strip():
-                return article_key  # a marker a crash left empty or short holds nothing: our version is stored
-            if self.store.exists(holder) or not self.store.exists(manifest_key(holder_crawl.strip())):
+                found = handle.read()
+            holder, _, holder_crawl = found.decode("utf-8", "replace").strip().partition("\n")
+            if holder_crawl.strip() and (
+                self.store.exists(holder) or not self.store.exists(manifest_key(holder_crawl.strip()))
+            ):
                 return holder  # stored, or still on its way from a running (or not yet recovered) crawl
+            # A marker a crash left empty or short, or whose version was lost: it holds nothing, ours is stored.
+            self.journal(PutResult(claim_key, hashlib.sha256(found).hexdigest(), len(found), created=False), "claim")
             return article_key
         self.journal(result, "claim")
         return article_key

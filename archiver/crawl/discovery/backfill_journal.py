@@ -53,9 +53,12 @@ class BackfillJournal:
     def open(self) -> BackfillJournal:
         """Read what an earlier run of this backfill left, then append to it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        cut = False
         if self.path.exists():
             self.resumed = True
-            for line in self.path.read_text(encoding="utf-8").splitlines():
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+            cut = bool(text) and not text.endswith("\n")
+            for line in text.splitlines():
                 try:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
@@ -71,6 +74,8 @@ class BackfillJournal:
                 f"a backfill of these sites is running already (its journal {self.path} is locked): wait for it, "
                 "or stop it and run the backfill again to resume it"
             ) from None
+        if cut:
+            self._handle.write("\n")  # a line cut by a kill or a full disk ends here: the next is not glued to it
         if not self.resumed:
             self._write({"start": self.started_at, "until": self.until.isoformat() if self.until else None})
         return self
