@@ -196,3 +196,16 @@ def test_a_crawl_describes_the_articles_it_stored(web: FixtureWeb, tmp_path: Pat
     export(store, "jsonl", out, ExportFilter())
     assert store.article_reads() == Counter(dict.fromkeys(stored, 1))
     assert _described(url) == len(stored)  # nothing was left to describe
+
+
+def test_a_release_selects_through_the_catalog_it_is_given(tmp_path: Path) -> None:
+    from archiver.release.build import build_release
+
+    store, keys = _archive(tmp_path / "store")
+    catalog = str(tmp_path / "named.sqlite")
+    made = build_release(
+        store, "Libyan outlets", "1.0", "jsonl", tmp_path / "release", ExportFilter(), catalog_url=catalog
+    )
+    assert made.rows == len(keys["ar"] + keys["en"])
+    assert _described(catalog) == made.rows  # the named catalog, not the default one, describes the rows
+    assert store.article_reads() == Counter(dict.fromkeys(keys["ar"] + keys["en"], 1))

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from archiver.commands.common import STORE_HELP
+from archiver.commands.common import CATALOG_HELP, STORE_HELP
 from archiver.commands.custody import tsa_setting
 from archiver.commands.datasets import add_filter_options, export_filter
 from archiver.errors import ConfigError
@@ -30,6 +30,7 @@ def cmd_release(args: argparse.Namespace) -> int:
         selection,
         CardInfo.from_options(args.license, args.contact),
         SealOptions(tsa_urls=tuple(args.tsa) or tsa_setting()),
+        catalog_url=args.catalog,
     )
     sealed = "signed" if result.signed else "not signed (no key: `archiver keys init`)"
     stamped = "timestamped" if result.timestamped else "not timestamped"
@@ -79,6 +80,7 @@ def add_release_commands(sub: Any) -> None:
     rel.add_argument("--out", required=True, help="the release folder to create (must not exist)")
     rel.add_argument("--format", default="jsonl", help="jsonl (default), csv or parquet")
     add_filter_options(rel)
+    rel.add_argument("--catalog", help=CATALOG_HELP + "; it describes the articles for selection and clustering")
     rel.add_argument("--license", help="an SPDX id (default: other, with a note)")
     rel.add_argument("--contact", help="who to contact about the dataset (default $ARCHIVER_CONTACT)")
     rel.add_argument(

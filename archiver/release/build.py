@@ -84,6 +84,7 @@ def build_release(
     selection: ExportFilter,
     info: CardInfo | None = None,
     seal_options: SealOptions | None = None,
+    catalog_url: str | None = None,
 ) -> ReleaseResult:
     out = out.expanduser()
     if out.exists():
@@ -96,7 +97,7 @@ def build_release(
     scratch = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
     try:
         work = scratch / out.name
-        export(store, fmt, f"{work}/", selection, info=info)
+        export(store, fmt, f"{work}/", selection, info=info, catalog_url=catalog_url)
         facts, warcs = _facts(work, name, version, created, info)
         (work / "CITATION.cff").write_text(citation_cff(facts), encoding="utf-8")
         record = json.dumps(datacite(facts), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
