@@ -4,23 +4,22 @@
 from __future__ import annotations
 
 import mimetypes
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
+
+from tests.loopback import LoopbackServer
 
 RWP_DIR = Path(__file__).resolve().parent.parent / ".cache" / "replaywebpage" / "package"
 
 
-class ReplayWebPage:
+class ReplayWebPage(LoopbackServer):
     """`with ReplayWebPage({"p.wacz": path}) as rwp:` then open `rwp.url_for("p.wacz", archived_url)`."""
 
     def __init__(self, files: dict[str, Path]) -> None:
         if not (RWP_DIR / "ui.js").exists():
             raise RuntimeError(f"ReplayWeb.page files missing in {RWP_DIR}: run `make install`")
         self.files = files
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(self._handler())
 
     def url_for(self, name: str, archived_url: str) -> str:
         return f"{self.origin}/index.html?source={self.origin}/{name}#view=pages&url={archived_url}"
@@ -68,13 +67,3 @@ class ReplayWebPage:
                 pass
 
         return Handler
-
-    def __enter__(self) -> ReplayWebPage:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -6,7 +6,7 @@ import datetime
 import subprocess
 import tempfile
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 
@@ -14,6 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.loopback import LoopbackServer
 
 CONFIG = """
 [ tsa ]
@@ -44,7 +46,7 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-class LocalTSA:
+class LocalTSA(LoopbackServer):
     """`with LocalTSA() as tsa:` gives `tsa.url`, `tsa.ca_path` (the root a verifier trusts) and `tsa.requests`."""
 
     def __init__(self) -> None:
@@ -89,8 +91,8 @@ class LocalTSA:
         self.config.write_text(CONFIG.format(dir=self.dir))
         self.requests = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/tsr"
+        super().__init__(self._handler())
+        self.url = f"{self.origin}/tsr"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         tsa = self
@@ -131,13 +133,8 @@ class LocalTSA:
 
         return Handler
 
-    def __enter__(self) -> LocalTSA:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__exit__(kind, error, trace)
         self._tmp.cleanup()

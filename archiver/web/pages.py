@@ -7,7 +7,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -29,6 +29,10 @@ from archiver.web.reader import (
     versions,
 )
 from archiver.web.security import CSRF_COOKIE, new_csrf_token
+
+if TYPE_CHECKING:
+    from archiver.catalog.catalog import Catalog
+    from archiver.retrieval.lookup import HistoryEntry
 
 
 def lang_of(request: Request) -> str:
@@ -99,14 +103,19 @@ def url_page(request: Request) -> Response:
     return render(request, "url.html", context)
 
 
-def article_page(request: Request) -> Response:
+def _located(request: Request, catalog: Catalog) -> tuple[str, list[HistoryEntry], HistoryEntry]:
+    """The `url` parameter's archived form, its captures, and the one shown for the `at` parameter."""
     url = request.query_params.get("url", "").strip()
     if not url:
         raise ApiError(400, "the `url` parameter is required")
     at = at_param(request)
+    archived, entries = timeline(catalog, url)
+    return archived, entries, find_entry(entries, at)
+
+
+def article_page(request: Request) -> Response:
     with source(request).catalog() as catalog:
-        archived, entries = timeline(catalog, url)
-        entry = find_entry(entries, at)
+        archived, entries, entry = _located(request, catalog)
         shown = entry if entry.article_key else next((e for e in reversed(entries) if e.article_key), None)
         article = read_json(catalog.store, shown.article_key) if shown and shown.article_key else None
         all_versions = versions(entries)
@@ -150,13 +159,8 @@ def _pair(request: Request, all_versions: list[Any]) -> tuple[Any, Any]:
 
 
 def replay_page(request: Request) -> Response:
-    url = request.query_params.get("url", "").strip()
-    if not url:
-        raise ApiError(400, "the `url` parameter is required")
-    at = at_param(request)
     with source(request).catalog() as catalog:
-        archived, entries = timeline(catalog, url)
-        entry = find_entry(entries, at)
+        archived, _entries, entry = _located(request, catalog)
     frame = request.app.state.replay_origin + replay_path(archived, entry.capture.captured_at)
     context = {"url": archived, "frame": frame, "times": times(entry.capture.captured_at)}
     return render(request, "replay.html", context)
