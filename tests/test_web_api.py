@@ -167,7 +167,7 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(served_archive: ServedArchi
     made = archiver("tokens", "create", "desk", env=env)
     token = made.stdout.strip()
     stored = (tmp_path / "tokens.json").read_text()
-    assert token.startswith("lna_") and token not in stored and token.split("_")[2] not in stored
+    assert token.startswith("lna_") and token not in stored and token.split("_", 2)[2] not in stored
     assert oct((tmp_path / "tokens.json").stat().st_mode & 0o777) == "0o600"
     listed = json.loads(archiver("tokens", "list", env=env).stdout)
     assert [t["name"] for t in listed] == ["desk"]
